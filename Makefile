@@ -1,0 +1,44 @@
+# Filon: `make run` serves the app, `make test` runs every test. Both install what they need first.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+FLASK   := $(BIN)/flask --app app
+PORT    ?= 5000
+STAMP   := $(VENV)/.installed
+
+.PHONY: install run test lint translations vendor clean
+
+# Reinstall only when the dependencies change; compile the catalogs every time (cheap).
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+	$(BIN)/pybabel -q compile -d crm/translations
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+# Extract every gettext string, then merge into the French catalog (translate, then commit).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o crm/translations/messages.pot .
+	$(BIN)/pybabel update -i crm/translations/messages.pot -d crm/translations --no-fuzzy-matching
+
+# Refresh the vendored front-end files from the npm registry at the versions pinned in package.json.
+vendor:
+	npm install --no-audit --no-fund --ignore-scripts
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/sortablejs/Sortable.min.js static/vendor/Sortable.min.js
+	cp node_modules/axe-core/axe.min.js tests/browser/vendor/axe.min.js
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

@@ -1,0 +1,68 @@
+"""The account list: filters, list views, search and sort turned into one SQL query."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload
+
+from crm.extensions import db
+from crm.lists import ListFilters, Page, last_viewed_first, ordered, owner_filter, page_of, recently_viewed
+from crm.models import Account, Contact, User
+from crm.models.opportunity import Opportunity
+from crm.search import search
+
+RELATED_LIMIT = 50
+
+
+@dataclass
+class AccountFilters(ListFilters):
+    SORT_KEYS = ("name", "city", "industry", "owner", "updated")
+
+    industry: str = ""
+
+
+def visible_accounts() -> sa.Select:
+    """Accounts a user may see (all of them while sharing is public), recycle bin excluded."""
+    return sa.select(Account).where(Account.deleted_at.is_(None))
+
+
+def account_query(filters: AccountFilters, user: User) -> sa.Select:
+    """The filtered, sorted select of the list (without paging)."""
+    query = visible_accounts()
+    if filters.view == "mine":
+        query = query.where(Account.owner_id == user.id)
+    elif filters.view == "recent":
+        query = recently_viewed(query, Account, "account", user)
+    query = owner_filter(search(query, Account, filters.q), Account.owner_id, filters.owner, user)
+    if filters.industry:
+        query = query.where(Account.industry == filters.industry)
+    if filters.view == "recent" and filters.sort == filters.DEFAULT_SORT:
+        return last_viewed_first(query, Account)
+    key = filters.sort_key
+    if key == "owner":
+        owner = aliased(User)
+        query = query.outerjoin(owner, owner.id == Account.owner_id)
+        columns = (owner.name,)
+    else:
+        columns = {"name": (Account.name,), "city": (Account.billing_city,), "industry": (Account.industry,),
+                   "updated": (Account.updated_at,)}[key]
+    return ordered(query, columns, Account.id, filters.descending)
+
+
+def account_page(filters: AccountFilters, user: User) -> Page:
+    """One page of the account list, owners loaded in the same query."""
+    return page_of(account_query(filters, user), Account.id, filters.page, joinedload(Account.owner))
+
+
+def account_contacts(account: Account, limit: int = RELATED_LIMIT) -> list[Contact]:
+    """The account's contacts, by name."""
+    return list(db.session.scalars(
+        sa.select(Contact).where(Contact.account_id == account.id, Contact.deleted_at.is_(None))
+        .order_by(Contact.last_name, Contact.first_name, Contact.id).limit(limit)))
+
+
+def account_opportunities(account: Account, limit: int = RELATED_LIMIT) -> list[Opportunity]:
+    """The account's opportunities (stage joined), soonest close date first."""
+    return list(db.session.scalars(
+        sa.select(Opportunity).where(Opportunity.account_id == account.id, Opportunity.deleted_at.is_(None))
+        .order_by(Opportunity.close_date.is_(None), Opportunity.close_date, Opportunity.id).limit(limit)))

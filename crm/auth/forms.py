@@ -1,0 +1,45 @@
+"""Sign-in and self-service forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+PASSWORD_MIN = 10
+
+
+class LoginForm(FlaskForm):
+    # No syntax check here: a sign-in must only ever say "wrong email or password".
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)],
+                        render_kw={"autocomplete": "username", "inputmode": "email",
+                                   "autocapitalize": "none", "spellcheck": "false"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+def new_password_fields():
+    return (
+        PasswordField(_l("New password"), validators=[
+            DataRequired(),
+            Length(min=PASSWORD_MIN, max=200, message=_l("At least 10 characters, at most 200.")),
+        ],
+                      render_kw={"autocomplete": "new-password"}),
+        PasswordField(_l("Repeat the new password"),
+                      validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+                      render_kw={"autocomplete": "new-password"}),
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)],
+                                     render_kw={"autocomplete": "current-password"})
+    password, confirm = new_password_fields()
+
+
+def locale_choices():
+    return [("", _l("Same as my browser")), ("en", "English"), ("fr", "Français")]
+
+
+class PreferencesForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=locale_choices)

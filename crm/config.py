@@ -1,0 +1,80 @@
+"""Configuration read from the environment, with defaults that run on one machine and no services."""
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = PROJECT_ROOT / "instance"
+
+
+def database_url(raw: str | None, instance_path: Path) -> str:
+    """Return the SQLAlchemy URL, defaulting to SQLite and routing PostgreSQL through psycopg 3."""
+    if not raw:
+        return f"sqlite:///{instance_path / 'filon.sqlite3'}"
+    # Hosting providers hand out postgres:// URLs; SQLAlchemy would pick psycopg2 for them.
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def secret_key(instance_path: Path) -> str:
+    """Return SECRET_KEY from the environment, else one generated once into instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance_path / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two workers starting together must not each write a different key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def from_environment(instance_path: Path, overrides: dict) -> dict:
+    """Build the config mapping from environment variables, skipping what `overrides` sets."""
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "SECRET_KEY": overrides.get("SECRET_KEY") or secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": overrides.get("SQLALCHEMY_DATABASE_URI")
+        or database_url(os.environ.get("DATABASE_URL"), instance_path),
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        # Behind a reverse proxy, the number of proxies whose X-Forwarded-* headers to trust.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Phone numbers typed without a country code are read as numbers of this country.
+        "DEFAULT_PHONE_REGION": os.environ.get("DEFAULT_PHONE_REGION", "US").upper(),
+    }
+
+
+class Defaults:
+    """Settings that do not come from the environment."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "filon_session"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    REMEMBER_COOKIE_NAME = "filon_remember"
+    # Bodies larger than this are refused with 413 before any view reads them.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Sign-in throttling: per client address, and per account (failed attempts only).
+    LOGIN_LIMIT_PER_IP = "20 per minute;100 per hour"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
+    RATELIMIT_HEADERS_ENABLED = True
+    LANGUAGES = ("en", "fr")
+    BABEL_DEFAULT_LOCALE = "en"
+    # Create the first admin at start-up when there is no user yet (off in tests).
+    BOOTSTRAP_ADMIN = True

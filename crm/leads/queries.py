@@ -1,0 +1,85 @@
+"""The lead list: filters, list views, search and sort turned into one SQL query.
+
+Paging and the query string work as on every list (crm/lists.py).
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from crm.extensions import db
+from crm.leads.access import visible_leads
+from crm.lists import ListFilters, Page, last_viewed_first, ordered, owner_filter, page_of, recently_viewed
+from crm.models import Lead, LeadStatus, PicklistValue, User
+from crm.search import search
+
+VIEWS = ("my_open", "all_open", "recent", "converted", "all")
+SORTS = {
+    "name": (Lead.last_name, Lead.first_name),
+    "company": (Lead.company,),
+    "status": (),  # by the admin's order of statuses, see sort_columns()
+    "rating": (),  # by the admin's order of ratings (Hot, Warm, Cold), not alphabetically
+    "created": (Lead.created_at,),
+    "updated": (Lead.updated_at,),
+}
+DEFAULT_SORT = "-updated"
+
+
+@dataclass
+class LeadFilters(ListFilters):
+    VIEWS = VIEWS
+    DEFAULT_VIEW = "my_open"
+    SORT_KEYS = tuple(SORTS)
+
+    status: int | None = None
+    rating: str = ""
+    source: str = ""
+
+    @classmethod
+    def parse_extra(cls, name: str, raw: str):
+        if name == "status":
+            return int(raw) if raw.isdigit() and len(raw) < 10 else None
+        return super().parse_extra(name, raw)
+
+
+def lead_query(filters: LeadFilters, user: User) -> sa.Select:
+    """The filtered, sorted select of the list (without paging)."""
+    query = visible_leads(user)
+    statuses = db.session.execute(sa.select(LeadStatus.id, LeadStatus.is_closed, LeadStatus.is_converted)).all()
+    open_ids = [s.id for s in statuses if not s.is_closed]
+    converted_ids = [s.id for s in statuses if s.is_converted]
+    if filters.view == "my_open":
+        query = query.where(Lead.owner_id == user.id, Lead.status_id.in_(open_ids))
+    elif filters.view == "all_open":
+        query = query.where(Lead.status_id.in_(open_ids))
+    elif filters.view == "converted":
+        query = query.where(Lead.status_id.in_(converted_ids))
+    elif filters.view == "recent":
+        query = recently_viewed(query, Lead, "lead", user)
+    query = owner_filter(search(query, Lead, filters.q), Lead.owner_id, filters.owner, user)
+    if filters.status:
+        query = query.where(Lead.status_id == filters.status)
+    if filters.rating:
+        query = query.where(Lead.rating == filters.rating)
+    if filters.source:
+        query = query.where(Lead.lead_source == filters.source)
+    if filters.view == "recent" and filters.sort == DEFAULT_SORT:
+        return last_viewed_first(query, Lead)
+    return ordered(query, sort_columns(filters.sort_key, statuses), Lead.id, filters.descending)
+
+
+def sort_columns(key: str, statuses) -> tuple:
+    """Columns to order by; status and rating follow the admin's order of their values."""
+    if key == "status":
+        positions = dict(db.session.execute(sa.select(LeadStatus.id, LeadStatus.position)).all())
+        return (sa.case(positions, value=Lead.status_id, else_=0),)
+    if key == "rating":
+        ratings = db.session.execute(
+            sa.select(PicklistValue.label, PicklistValue.position).where(PicklistValue.picklist == "rating")).all()
+        return (sa.case(dict(ratings), value=Lead.rating, else_=len(ratings) + 1),)
+    return SORTS[key]
+
+
+def lead_page(filters: LeadFilters, user: User) -> Page:
+    """One page of the list (owners loaded with it), and its count up to COUNT_CAP."""
+    return page_of(lead_query(filters, user), Lead.id, filters.page, sa.orm.joinedload(Lead.owner))

@@ -1,0 +1,200 @@
+"""Lead rules: create, edit, move along the statuses, recycle bin, duplicates, recently viewed.
+
+Services take plain arguments, flush and never commit: the route commits once.
+"""
+
+from datetime import timedelta
+
+import phonenumbers
+import sqlalchemy as sa
+from flask import current_app
+
+from crm.extensions import db
+from crm.models import Campaign, Lead, LeadStatus, PicklistValue, RecentView, User
+from crm.models.user import utcnow
+
+# The fields a form may write: anything else in the submitted data is ignored.
+EDITABLE_FIELDS = (
+    "salutation", "first_name", "last_name", "company", "title", "email", "phone", "mobile",
+    "website", "street", "city", "state", "postal_code", "country", "industry", "annual_revenue",
+    "employees", "lead_source", "campaign_id", "rating", "description",
+)
+RECYCLE_BIN_DAYS = 30
+RECENT_VIEWS_KEPT = 50
+
+
+class LeadError(Exception):
+    """A lead rule was broken; the message is for the user."""
+
+
+class LeadConverted(LeadError):
+    """A converted lead is read-only."""
+
+
+class ConvertNeedsConversion(LeadError):
+    """The converted status is reached by converting the lead, not by setting it."""
+
+
+class NotInRecycleBin(LeadError):
+    """Only a deleted lead, within the retention period, can be restored."""
+
+
+def statuses() -> list[LeadStatus]:
+    return list(db.session.scalars(sa.select(LeadStatus).order_by(LeadStatus.position, LeadStatus.id)))
+
+
+def default_status() -> LeadStatus:
+    status = db.session.scalar(sa.select(LeadStatus).where(LeadStatus.is_default))
+    return status or statuses()[0]
+
+
+def picklist(name: str) -> list[str]:
+    """Active labels of a picklist, in the admin's order."""
+    return list(db.session.scalars(
+        sa.select(PicklistValue.label)
+        .where(PicklistValue.picklist == name, PicklistValue.active)
+        .order_by(PicklistValue.position, PicklistValue.id)
+    ))
+
+
+def campaign_choices(current_id: int | None = None) -> list[Campaign]:
+    """Active campaigns, and the lead's own even when it is no longer active."""
+    query = sa.select(Campaign).where(sa.or_(Campaign.active, Campaign.id == current_id)).order_by(Campaign.name)
+    return list(db.session.scalars(query))
+
+
+def e164(raw: str | None) -> str | None:
+    """The E.164 form of a phone number when it parses, else None (the typed form is kept)."""
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, current_app.config["DEFAULT_PHONE_REGION"])
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _clean(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _apply(lead: Lead, data: dict, actor: User) -> None:
+    for field in EDITABLE_FIELDS:
+        if field in data:
+            setattr(lead, field, _clean(data[field]))
+    if lead.email:
+        lead.email = lead.email.lower()
+    lead.phone_e164 = e164(lead.phone)
+    lead.mobile_e164 = e164(lead.mobile)
+    lead.refresh_search_text()
+    lead.updated_by_id = actor.id
+    lead.updated_at = utcnow()
+
+
+def create_lead(data: dict, *, actor: User, owner: User | None = None,
+                status: LeadStatus | None = None) -> Lead:
+    """Store a new lead owned by `owner` (default: the actor) in the default status."""
+    lead = Lead(status=status or default_status(), owner_id=(owner or actor).id,
+                created_by_id=actor.id)
+    _apply(lead, data, actor)
+    db.session.add(lead)
+    db.session.flush()
+    return lead
+
+
+def update_lead(lead: Lead, data: dict, *, actor: User) -> Lead:
+    """Change a lead's fields. :raises LeadConverted:"""
+    if lead.is_converted:
+        raise LeadConverted()
+    _apply(lead, data, actor)
+    db.session.flush()
+    return lead
+
+
+def set_status(lead: Lead, status: LeadStatus, *, actor: User) -> Lead:
+    """Move a lead to another status. :raises LeadConverted: :raises ConvertNeedsConversion:"""
+    if lead.is_converted:
+        raise LeadConverted()
+    if status.is_converted:
+        raise ConvertNeedsConversion()
+    if lead.status_id != status.id:
+        lead.status = status
+        lead.updated_by_id = actor.id
+        lead.updated_at = utcnow()
+        db.session.flush()
+    return lead
+
+
+def can_restore(lead: Lead, user: User) -> bool:
+    return lead.deleted_at is not None and (user.is_admin or lead.owner_id == user.id)
+
+
+def delete_lead(lead: Lead, *, actor: User) -> Lead:
+    """Move a lead to the recycle bin (restorable for 30 days)."""
+    lead.deleted_at = utcnow()
+    lead.deleted_by_id = actor.id
+    db.session.flush()
+    return lead
+
+
+def restore_lead(lead: Lead, *, actor: User) -> Lead:
+    """Bring a lead back from the recycle bin. :raises NotInRecycleBin:"""
+    if lead.deleted_at is None or lead.deleted_at < utcnow() - timedelta(days=RECYCLE_BIN_DAYS):
+        raise NotInRecycleBin()
+    lead.deleted_at = None
+    lead.deleted_by_id = None
+    lead.updated_by_id = actor.id
+    lead.updated_at = utcnow()
+    db.session.flush()
+    return lead
+
+
+def purge_recycle_bin(days: int = RECYCLE_BIN_DAYS) -> int:
+    """Delete for good the leads deleted more than `days` ago; return how many."""
+    cutoff = utcnow() - timedelta(days=days)
+    ids = sa.select(Lead.id).where(Lead.deleted_at < cutoff)
+    db.session.execute(sa.delete(RecentView).where(RecentView.record_type == "lead",
+                                                   RecentView.record_id.in_(ids)))
+    result = db.session.execute(sa.delete(Lead).where(Lead.deleted_at < cutoff))
+    return result.rowcount
+
+
+def possible_duplicates(*, email: str | None, first_name: str | None, last_name: str | None,
+                        company: str | None, exclude_id: int | None = None, limit: int = 5) -> list[Lead]:
+    """Stored leads with the same email, or the same name and company (case-insensitive)."""
+    conditions = []
+    if email and email.strip():
+        conditions.append(Lead.email == email.strip().lower())
+    if last_name and last_name.strip() and company and company.strip():
+        same_name = sa.and_(
+            sa.func.lower(Lead.last_name) == last_name.strip().lower(),
+            sa.func.lower(sa.func.coalesce(Lead.first_name, "")) == (first_name or "").strip().lower(),
+            sa.func.lower(Lead.company) == company.strip().lower(),
+        )
+        conditions.append(same_name)
+    if not conditions:
+        return []
+    query = sa.select(Lead).where(Lead.deleted_at.is_(None), sa.or_(*conditions))
+    if exclude_id:
+        query = query.where(Lead.id != exclude_id)
+    return list(db.session.scalars(query.order_by(Lead.id.desc()).limit(limit)))
+
+
+def record_view(user: User, record_type: str, record_id: int) -> None:
+    """Remember that `user` opened this record (newest first, the last 50 kept)."""
+    view = db.session.scalar(sa.select(RecentView).filter_by(
+        user_id=user.id, record_type=record_type, record_id=record_id))
+    if view is None:
+        db.session.add(RecentView(user_id=user.id, record_type=record_type, record_id=record_id))
+    else:
+        view.viewed_at = utcnow()
+    db.session.flush()
+    stale = (sa.select(RecentView.id)
+             .where(RecentView.user_id == user.id, RecentView.record_type == record_type)
+             .order_by(RecentView.viewed_at.desc()).offset(RECENT_VIEWS_KEPT))
+    db.session.execute(sa.delete(RecentView).where(RecentView.id.in_(stale.scalar_subquery())))

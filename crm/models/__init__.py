@@ -1,0 +1,24 @@
+"""The domain models, one module per aggregate; importing this package registers them all."""
+
+from crm.models.account import Account, Contact, company_key, email_domain, website_domain
+from crm.models.activity import ACTIVITY_KINDS, PRIORITIES, Activity
+from crm.models.campaign import CAMPAIGN_STATUSES, CAMPAIGN_TYPES, Campaign
+from crm.models.lead import PICKLISTS, SALUTATIONS, Lead, LeadStatus, PicklistValue, RecentView, fold
+from crm.models.opportunity import (
+    CONTACT_ROLES,
+    FORECAST_CATEGORIES,
+    CampaignMember,
+    Opportunity,
+    OpportunityContactRole,
+    Pipeline,
+    Stage,
+)
+from crm.models.user import ROLES, User
+
+__all__ = [
+    "ACTIVITY_KINDS", "CAMPAIGN_STATUSES", "CAMPAIGN_TYPES", "CONTACT_ROLES", "FORECAST_CATEGORIES", "PICKLISTS",
+    "PRIORITIES", "ROLES", "SALUTATIONS",
+    "Account", "Activity", "Campaign", "CampaignMember", "Contact", "Lead", "LeadStatus", "Opportunity",
+    "OpportunityContactRole", "PicklistValue", "Pipeline", "RecentView", "Stage", "User",
+    "company_key", "email_domain", "fold", "website_domain",
+]

@@ -1,0 +1,179 @@
+"""seed-demo: fake leads bulk inserted exactly as the app would store them, the same for the same seed."""
+
+import re
+import shutil
+from collections import Counter
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from crm.demo import COUNTRIES, _domain, _text, seed_demo
+from crm.extensions import db
+from crm.leads.forms import PHONE_CHARS
+from crm.leads.services import e164
+from crm.models import SALUTATIONS, Lead, LeadStatus, PicklistValue, User
+from tests.conftest import TEST_DATABASE_URL, _empty_all_tables, login, make_app
+from tests.factories import make_user
+
+NOW = datetime(2026, 6, 1, 12, 0, 0)
+EMAIL = re.compile(r"^[a-z0-9._]+@[a-z0-9-]+(\.[a-z]{2,})+$")
+
+
+def leads():
+    return list(db.session.scalars(sa.select(Lead).order_by(Lead.id)))
+
+
+def test_command_seeds_leads_and_creates_the_missing_reps(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--leads", "400", "--users", "3"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^Seeded 400 leads owned by 3 users in \d+\.\d s\.$", result.output, re.MULTILINE)
+    password = re.search(r"with the password (\S+) ", result.output).group(1)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead)) == 400
+        reps = db.session.scalars(sa.select(User).order_by(User.id)).all()
+    assert [(u.email, u.role, u.active) for u in reps] == [
+        (f"rep{n}@demo.example", "rep", True) for n in (1, 2, 3)]
+    assert login(app.test_client(), "rep2@demo.example", password).status_code == 303
+
+    # Enough active users now: none is created, and the leads are added to the others.
+    again = runner.invoke(args=["seed-demo", "--leads", "300", "--users", "3", "--seed", "7"])
+    assert again.exit_code == 0, again.output
+    assert "password" not in again.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead)) == 700
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 3
+
+
+def test_opportunities_are_refused_until_they_exist(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo", "--leads", "10", "--opportunities", "1"])
+    assert result.exit_code != 0
+    assert "opportunities are not available yet" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+    assert runner.invoke(args=["seed-demo", "--leads", "10", "--opportunities", "0"]).exit_code == 0
+
+
+def test_no_active_user_and_none_to_create_is_an_error(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--leads", "10", "--users", "0"])
+    assert result.exit_code != 0 and "no active user" in result.output
+
+
+def test_leads_are_owned_in_turn_by_the_active_users(app_ctx):
+    admin = make_user(email="boss@example.com", role="admin")
+    make_user(email="gone@example.com", active=False)
+    make_user(email="rep1@demo.example", active=False)
+    summary = seed_demo(300, users=3, seed=1, now=NOW)
+    # rep1@demo.example is taken (if inactive): the next free numbers are used.
+    assert summary.created_users == ["rep2@demo.example", "rep3@demo.example"]
+    owners = [admin.id] + [db.session.scalar(sa.select(User.id).filter_by(email=e)) for e in summary.created_users]
+    rows = leads()
+    assert [lead.owner_id for lead in rows] == [owners[n % 3] for n in range(300)]
+    assert all(lead.created_by_id == lead.updated_by_id == lead.owner_id for lead in rows)
+
+
+def _seed_fresh_database(database_template, tmp_path, name: str) -> tuple[list[dict], list[tuple]]:
+    """Seed a database as the migrations left it; return its leads and users."""
+    if TEST_DATABASE_URL:
+        app = make_app(TEST_DATABASE_URL, tmp_path)
+        _empty_all_tables(app)
+    else:
+        path = tmp_path / f"{name}.sqlite3"
+        shutil.copyfile(database_template, path)
+        app = make_app(f"sqlite:///{path}", tmp_path)
+    with app.app_context():
+        seed_demo(300, users=2, seed=1234, now=NOW, chunk_size=128)
+        rows = [dict(r._mapping) for r in db.session.execute(sa.select(Lead.__table__).order_by(Lead.id))]
+        users = [tuple(r) for r in db.session.execute(sa.select(User.id, User.email, User.name).order_by(User.id))]
+        db.session.remove()
+        if TEST_DATABASE_URL:
+            _empty_all_tables(app)
+        db.engine.dispose()
+    return rows, users
+
+
+def test_same_seed_same_data(database_template, tmp_path):
+    first, first_users = _seed_fresh_database(database_template, tmp_path, "first")
+    second, second_users = _seed_fresh_database(database_template, tmp_path, "second")
+    assert len(first) == 300
+    assert first == second
+    assert first_users == second_users
+
+
+def test_a_seed_gives_its_own_data(app_ctx):
+    seed_demo(50, users=1, seed=1, now=NOW)
+    seed_demo(50, users=1, seed=2, now=NOW)
+    rows = leads()
+    names = [(lead.first_name, lead.last_name, lead.company) for lead in rows]
+    assert names[:50] != names[50:]
+
+
+def test_rows_are_what_the_app_stores(app_ctx):
+    # Retired picklist values are never chosen.
+    retired = {("rating", "Hot"), ("lead_source", "Web"), ("industry", "Banking")}
+    for picklist, label in retired:
+        db.session.execute(sa.update(PicklistValue).filter_by(picklist=picklist, label=label).values(active=False))
+    db.session.commit()
+    active = {name: set(db.session.scalars(sa.select(PicklistValue.label).filter_by(picklist=name, active=True)))
+              for name in ("industry", "lead_source", "rating")}
+    statuses = {s.id: s for s in db.session.scalars(sa.select(LeadStatus))}
+
+    summary = seed_demo(1000, users=4, seed=99, now=NOW, chunk_size=300)
+    assert summary.leads == 1000
+    rows = leads()
+    assert len(rows) == 1000
+    string_columns = [c for c in Lead.__table__.columns if getattr(c.type, "length", None)]
+    for lead in rows:
+        status = statuses[lead.status_id]
+        assert not status.is_converted
+        for name, values in active.items():
+            assert getattr(lead, name) is None or getattr(lead, name) in values
+        assert lead.phone_e164 == e164(lead.phone) and lead.mobile_e164 == e164(lead.mobile)
+        stored = lead.search_text
+        lead.refresh_search_text()
+        assert lead.search_text == stored
+        assert lead.email == lead.email.lower() and EMAIL.match(lead.email), lead.email
+        for column in string_columns:
+            value = getattr(lead, column.key)
+            assert value is None or 0 < len(value) <= column.type.length, (column.key, value)
+            # As the form stores them: stripped, never empty.
+            assert value is None or value == value.strip(), (column.key, value)
+        for phone in (lead.phone, lead.mobile):
+            assert phone is None or re.match(PHONE_CHARS, phone), phone
+        assert lead.last_name and lead.company
+        assert lead.salutation is None or lead.salutation in SALUTATIONS
+        assert lead.website is None or lead.website.startswith("https://")
+        assert lead.employees is None or lead.employees >= 0
+        assert lead.annual_revenue is None or lead.annual_revenue >= 0
+        assert NOW - timedelta(days=731) <= lead.created_at <= lead.updated_at <= NOW
+        assert lead.deleted_at is None and lead.converted_at is None
+    db.session.rollback()
+
+    # Realistic: a mix of countries, accents, open and closed leads, phones that dial.
+    assert {lead.country for lead in rows} == {c.name for c in COUNTRIES}
+    assert any(not (lead.first_name or "").isascii() or not lead.last_name.isascii() for lead in rows)
+    mix = Counter(statuses[lead.status_id] for lead in rows)
+    default = next(s for s in statuses.values() if s.is_default)
+    assert mix.most_common(1)[0][0] == default
+    assert any(s.is_closed for s in mix) and any(not s.is_closed and not s.is_default for s in mix)
+    phones = [lead for lead in rows if lead.phone]
+    assert sum(1 for lead in phones if lead.phone_e164) > 0.95 * len(phones)
+    # A foreign number is typed with its country code, else it would not dial from here.
+    assert all(lead.phone.startswith("+") for lead in phones if lead.phone_e164 and lead.country != "United States")
+    # Leads of one company share its domain, its address and its size.
+    by_company = Counter(lead.company for lead in rows)
+    assert by_company.most_common(1)[0][1] > 1
+    domains = {(lead.company, lead.country, lead.email.split("@")[1]) for lead in rows}
+    assert len(domains) == len({(lead.company, lead.country) for lead in rows})
+    assert sorted(lead.created_at for lead in rows) == [lead.created_at for lead in rows]
+
+
+def test_values_are_cut_to_their_column_and_stripped():
+    assert _text("Jean-Baptiste-Emmanuel " + "x" * 40, 23) == "Jean-Baptiste-Emmanuel"
+    assert _text("   ", 10) is None and _text(None, 10) is None
+    assert _domain("Hébert, Müller & Söhne GmbH", "de") == "hebert-muller.de"
+    assert _domain("S.A.R.L.", "fr") == "sarl.fr"
+    assert _domain("Rossi e figli S.p.A.", "it") == "rossi.it"
+    assert _domain("Lucas, Ortiz and Torres", "com") == "lucas-ortiz.com"
