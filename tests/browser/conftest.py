@@ -127,3 +127,17 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def wait_until(page, expression: str, timeout_ms: int = 10_000) -> None:
+    """Poll `expression` until it is truthy.
+
+    page.wait_for_function cannot be used: past its first check it evaluates the string with eval()
+    inside the page, which our CSP (script-src 'self') forbids. page.evaluate goes through the
+    DevTools protocol, which the CSP does not cover.
+    """
+    for _ in range(max(1, timeout_ms // 50)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"still false after {timeout_ms} ms: {expression}")

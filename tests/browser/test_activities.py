@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from crm.activities import services
 from crm.extensions import db
 from crm.models import Lead, User
-from tests.browser.conftest import SCREENS, sign_in
+from tests.browser.conftest import SCREENS, sign_in, wait_until
 from tests.conftest import stored
 from tests.factories import make_account, make_contact, make_lead
 
@@ -29,11 +29,7 @@ def let_the_page_check_finish(page):
     """Wait for the axe-core run the `page` fixture starts on each load. It runs beside the test: mid-request
     it would see a submit button dimmed by .htmx-request (app.css) and call it low contrast, and across a
     navigation it fails with "axe is not defined"."""
-    # page.wait_for_function would eval a string in the page, which the CSP forbids.
-    for _ in range(100):
-        if page.evaluate("window.__axeRun !== undefined"):
-            break
-        page.wait_for_timeout(50)
+    wait_until(page, "window.__axeRun !== undefined")
     page.evaluate("window.__axeRun.then(() => true)")
 
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from crm.extensions import db
 from crm.models import Lead, LeadStatus
-from tests.browser.conftest import SCREENS, check_accessibility, sign_in
+from tests.browser.conftest import SCREENS, check_accessibility, sign_in, wait_until
 from tests.conftest import stored
 from tests.factories import make_lead, make_user
 
@@ -33,7 +33,7 @@ def open_board(page, user, path="/leads/board"):
     page.wait_for_url(lambda url: "/login" not in url)
     page.goto(path)
     # board.js has run: the lists are sortable (SortableJS marks them with its expando).
-    page.wait_for_function("[...document.querySelectorAll('.board-cards')].every(l => Sortable.get(l))")
+    wait_until(page, "[...document.querySelectorAll('.board-cards')].every(l => Sortable.get(l))")
     page.evaluate("window.__sameDocument = true")  # survives htmx swaps, not a page load
 
 
@@ -185,13 +185,13 @@ def test_on_a_phone_a_swipe_scrolls_and_a_hold_drags(browser, live_server, app, 
         touch(cdp, "touchMove", x - 20 * step, y)
         page.wait_for_timeout(16)
     touch(cdp, "touchEnd")
-    page.wait_for_function("document.querySelector('.board-columns').scrollLeft > 0")
+    wait_until(page, "document.querySelector('.board-columns').scrollLeft > 0")
     page.wait_for_timeout(1000)  # the fling ends
     assert page.evaluate("Sortable.dragged") is None
     expect(page.locator(f"#board-count-{working_id}")).to_have_text("1 lead")
 
     row.evaluate("el => el.scrollTo(0, 0)")
-    page.wait_for_function("document.querySelector('.board-columns').scrollLeft === 0")
+    wait_until(page, "document.querySelector('.board-columns').scrollLeft === 0")
     box, target = company.bounding_box(), page.locator(f"#board-cards-{working_id}").bounding_box()
     x, y = box["x"] + 10, box["y"] + 5
     touch(cdp, "touchStart", x, y)  # a hold, then a move: a drag, even after the swipe
@@ -249,7 +249,7 @@ def test_my_leads_filter_keeps_its_address(page, app, rep, board):
     expect(page.get_by_role("link", name="My leads")).to_have_attribute("aria-current", "true")
     assert still_same_document(page)
     # The board swapped in is sortable again.
-    page.wait_for_function("[...document.querySelectorAll('.board-cards')].every(l => Sortable.get(l))")
+    wait_until(page, "[...document.querySelectorAll('.board-cards')].every(l => Sortable.get(l))")
     page.go_back()
     expect(page).to_have_url(re.compile(r"/leads/board$"))
     expect(theirs).to_be_visible()
