@@ -22,7 +22,18 @@ from flask.cli import with_appcontext
 from crm.auth import services as auth_services
 from crm.extensions import db
 from crm.leads.services import e164
-from crm.models import PICKLISTS, Lead, LeadStatus, PicklistValue, User, fold
+from crm.models import (
+    LEAD_PICKLISTS,
+    Account,
+    Lead,
+    LeadStatus,
+    Opportunity,
+    OpportunityStageHistory,
+    PicklistValue,
+    Stage,
+    User,
+    fold,
+)
 from crm.models.user import utcnow
 
 CHUNK_SIZE = 5000
@@ -97,6 +108,8 @@ class Summary:
     created_users: list[str]
     password: str | None
     seconds: float
+    opportunities: int = 0
+    accounts: int = 0
 
 
 def _text(value: str | None, length: int | None = None) -> str | None:
@@ -347,6 +360,191 @@ def generate_leads(count: int, *, owner_ids: list[int], status_ids: list[int], s
         yield chunk
 
 
+# Opportunities: several deals per account, most of them open, spread over the pipeline's stages.
+OPPORTUNITIES_PER_ACCOUNT = 4
+OPPORTUNITY_HISTORY = timedelta(days=365)
+OPEN_SHARE, WON_SHARE, LOST_SHARE = 0.80, 0.12, 0.08
+DEAL_KINDS = ("New Business", "Expansion", "Renewal", "Upgrade", "Services", "Pilot", "Licences", "Support Contract",
+              "Training", "Migration")
+NEXT_STEPS = ("Send the proposal", "Book a demo", "Call the decision maker", "Agree on the pilot scope",
+              "Review the contract", "Meet the procurement team", "Send references", "Follow up on the quote")
+
+
+def _stage_weights(stages: list[Stage]) -> tuple[list[Stage], list[float]]:
+    """Most deals open, fewer as the stages go on; some won, fewer lost."""
+    open_ = [s for s in stages if not s.is_closed]
+    won = [s for s in stages if s.is_closed and s.is_won]
+    lost = [s for s in stages if s.is_lost]
+    if not open_:
+        raise click.ClickException("the default pipeline has no open stage: add one under Admin first")
+    ranks = [len(open_) - n + 1 for n in range(len(open_))]  # the first stage the fullest
+    open_share = 1 - (WON_SHARE if won else 0) - (LOST_SHARE if lost else 0)
+    weights = [open_share * r / sum(ranks) for r in ranks]
+    weights += [WON_SHARE / len(won)] * len(won) + [LOST_SHARE / len(lost)] * len(lost)
+    return open_ + won + lost, weights
+
+
+def _company_names(count: int, seed: int) -> list[str]:
+    """Company names from every demo country, drawn once (see POOL_MAX)."""
+    per_locale = max(5, min(POOL_MAX // len(COUNTRIES), count))
+    names: list[str] = []
+    for n, country in enumerate(COUNTRIES):
+        fake = Faker(country.locale)
+        fake.seed_instance(seed + n)
+        names += [(_text(fake.company(), 255) or fake.last_name(), country) for _ in range(per_locale)]
+    return names
+
+
+def generate_accounts(count: int, *, owner_ids: list[int], industries: list[str], seed: int, now: datetime,
+                      chunk_size: int = CHUNK_SIZE) -> Iterator[list[dict]]:
+    """Yield the accounts' rows, `chunk_size` at a time, with their keys as Account.refresh_derived makes them."""
+    if count <= 0:
+        return
+    rng = random.Random(seed)  # noqa: S311  (fake data, seeded on purpose)
+    pool = _company_names(count, seed)
+    rng.shuffle(pool)
+    ages = sorted((rng.random() * HISTORY.total_seconds() for _ in range(count)), reverse=True)
+    chunk: list[dict] = []
+    for n in range(count):
+        name, country = pool[n % len(pool)]
+        created_at = now - timedelta(seconds=int(ages[n]))
+        owner_id = owner_ids[n % len(owner_ids)]
+        domain = _domain(name, country.tld)
+        row = {
+            "name": name,
+            "website": f"https://www.{domain}" if rng.random() < 0.8 else None,
+            "phone": None,
+            "phone_e164": None,
+            "industry": rng.choice(industries) if industries and rng.random() < 0.9 else None,
+            "billing_city": None,
+            "billing_country": country.name,
+            "owner_id": owner_id,
+            "created_by_id": owner_id,
+            "updated_by_id": owner_id,
+            "created_at": created_at,
+            "updated_at": created_at,
+        }
+        # The model's own method, on a stand-in (name_key, domain, search_text).
+        probe = SimpleNamespace(**row)
+        Account.refresh_derived(probe)
+        row.update(name_key=probe.name_key, domain=probe.domain, search_text=probe.search_text)
+        chunk.append(row)
+        if len(chunk) == chunk_size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def generate_opportunities(count: int, *, accounts: list[tuple[int, str]], owner_ids: list[int], stages: list[Stage],
+                           loss_reasons: list[str], lead_sources: list[str], seed: int, now: datetime,
+                           chunk_size: int = CHUNK_SIZE) -> Iterator[list[dict]]:
+    """Yield the opportunities' rows, `chunk_size` at a time, each as create_opportunity() stores it.
+
+    `accounts` are (id, name) pairs; deal n goes to the account n * len(accounts) // count, so each
+    account gets its share, in the order of their creation.
+    """
+    if count <= 0:
+        return
+    rng = random.Random(seed)  # noqa: S311  (fake data, seeded on purpose)
+    stage_list, weights = _stage_weights(stages)
+    pick_stage = _picker(rng, stage_list, weights)
+    today = now.date()
+    ages = sorted((rng.random() * OPPORTUNITY_HISTORY.total_seconds() for _ in range(count)), reverse=True)
+    chunk: list[dict] = []
+    for n in range(count):
+        account_id, account_name = accounts[n * len(accounts) // count]
+        stage = pick_stage()
+        age = int(ages[n])
+        created_at = now - timedelta(seconds=age)
+        updated_at = created_at + timedelta(seconds=int(age * rng.random() ** 2)) if rng.random() < 0.7 else created_at
+        if stage.is_closed:
+            close_date = min(today, created_at.date() + timedelta(days=rng.randint(7, 120)))
+        else:
+            # Around today: a few overdue, most in the coming two quarters.
+            close_date = today + timedelta(days=rng.randint(-30, 180))
+        amount = Decimal(round(10 ** (3 + rng.random() * 2.7), -2)).quantize(Decimal("0.01"))
+        owner_id = owner_ids[n % len(owner_ids)]
+        row = {
+            "name": f"{account_name[:96].strip()} - {rng.choice(DEAL_KINDS)}",
+            "account_id": account_id,
+            "pipeline_id": stage.pipeline_id,
+            "stage_id": stage.id,
+            "amount": amount if rng.random() < 0.95 else None,
+            "close_date": close_date if rng.random() < 0.97 else None,
+            "probability": stage.probability,
+            "probability_overridden": False,
+            "owner_id": owner_id,
+            "lead_source": rng.choice(lead_sources) if lead_sources and rng.random() < 0.7 else None,
+            "next_step": rng.choice(NEXT_STEPS) if not stage.is_closed and rng.random() < 0.6 else None,
+            "loss_reason": (rng.choice(loss_reasons) if loss_reasons else None) if stage.is_lost else None,
+            "description": None,
+            "created_by_id": owner_id,
+            "updated_by_id": owner_id,
+            "created_at": created_at,
+            "updated_at": updated_at,
+            # Its creation is its only history row: it entered its stage then.
+            "stage_entered_at": created_at,
+        }
+        probe = SimpleNamespace(**row)
+        Opportunity.refresh_derived(probe)
+        row["search_text"] = probe.search_text
+        chunk.append(row)
+        if len(chunk) == chunk_size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _insert_returning_ids(table: sa.Table, rows: list[dict]) -> list[int]:
+    """Insert the rows in one statement per chunk; their new ids, in the rows' order."""
+    last = db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
+    db.session.execute(sa.insert(table), rows)
+    ids = list(db.session.scalars(sa.select(table.c.id).where(table.c.id > last).order_by(table.c.id)))
+    if len(ids) != len(rows):
+        raise click.ClickException("someone else is writing to the database: seed it alone")
+    return ids
+
+
+def seed_opportunities(count: int, *, owner_ids: list[int], seed: int, now: datetime,
+                       chunk_size: int = CHUNK_SIZE) -> int:
+    """Insert `count` opportunities of the default pipeline with their accounts (about one per
+    OPPORTUNITIES_PER_ACCOUNT deals) and their creation history rows; commit chunk by chunk.
+    The number of accounts made."""
+    from crm.opportunities import services
+
+    if count <= 0:
+        return 0
+    stages = services.stages_of(services.default_pipeline().id)
+    picklists: dict[str, list[str]] = {}
+    for picklist, label in db.session.execute(
+            sa.select(PicklistValue.picklist, PicklistValue.label).where(PicklistValue.active)
+            .order_by(PicklistValue.picklist, PicklistValue.position, PicklistValue.id)):
+        picklists.setdefault(picklist, []).append(label)
+    account_count = max(1, -(-count // OPPORTUNITIES_PER_ACCOUNT))
+    accounts: list[tuple[int, str]] = []
+    for chunk in generate_accounts(account_count, owner_ids=owner_ids, industries=picklists.get("industry", []),
+                                   seed=seed + 1, now=now, chunk_size=chunk_size):
+        ids = _insert_returning_ids(Account.__table__, chunk)
+        accounts += [(account_id, row["name"]) for account_id, row in zip(ids, chunk, strict=True)]
+        db.session.commit()
+    stage_names = {stage.id: stage.name for stage in stages}
+    for chunk in generate_opportunities(count, accounts=accounts, owner_ids=owner_ids, stages=stages,
+                                        loss_reasons=picklists.get("loss_reason", []),
+                                        lead_sources=picklists.get("lead_source", []), seed=seed + 2, now=now,
+                                        chunk_size=chunk_size):
+        ids = _insert_returning_ids(Opportunity.__table__, chunk)
+        db.session.execute(sa.insert(OpportunityStageHistory.__table__), [
+            {"opportunity_id": opportunity_id, "from_stage_id": None, "from_stage": None,
+             "to_stage_id": row["stage_id"], "to_stage": stage_names[row["stage_id"]], "amount": row["amount"],
+             "probability": row["probability"], "close_date": row["close_date"], "days_in_previous": None,
+             "changed_by_id": row["created_by_id"], "changed_at": row["created_at"]}
+            for opportunity_id, row in zip(ids, chunk, strict=True)])
+        db.session.commit()
+    return account_count
+
+
 def ensure_owners(users: int, seed: int) -> tuple[list[int], list[str], str | None]:
     """The active users' ids (oldest first), after creating demo reps until `users` are active."""
     active = list(db.session.scalars(sa.select(User.id).where(User.active).order_by(User.id)))
@@ -372,27 +570,30 @@ def ensure_owners(users: int, seed: int) -> tuple[list[int], list[str], str | No
 
 
 def seed_demo(leads: int, *, users: int = 5, seed: int = 42, now: datetime | None = None,
-              chunk_size: int = CHUNK_SIZE) -> Summary:
-    """Insert `leads` fake leads owned in turn by the active users; commit chunk by chunk."""
+              chunk_size: int = CHUNK_SIZE, opportunities: int = 0) -> Summary:
+    """Insert `leads` fake leads and `opportunities` fake deals (with their accounts) owned in turn
+    by the active users; commit chunk by chunk."""
     started = time.perf_counter()
     owner_ids, created, password = ensure_owners(users, seed)
     if not owner_ids:
         raise click.ClickException("no active user to own the leads: use --users 1 or more")
     statuses = list(db.session.scalars(sa.select(LeadStatus).order_by(LeadStatus.position, LeadStatus.id)))
     status_ids, status_weights = _status_weights(statuses)
-    picklists: dict[str, list[str]] = {name: [] for name in PICKLISTS}
+    picklists: dict[str, list[str]] = {name: [] for name in LEAD_PICKLISTS}
     rows = db.session.execute(
         sa.select(PicklistValue.picklist, PicklistValue.label).where(PicklistValue.active)
         .order_by(PicklistValue.picklist, PicklistValue.position, PicklistValue.id))
     for picklist, label in rows:
         picklists.setdefault(picklist, []).append(label)
     insert = sa.insert(Lead.__table__)
+    now = now or utcnow().replace(microsecond=0)
     for chunk in generate_leads(leads, owner_ids=owner_ids, status_ids=status_ids, status_weights=status_weights,
-                                picklists=picklists, seed=seed, now=now or utcnow().replace(microsecond=0),
+                                picklists=picklists, seed=seed, now=now,
                                 default_region=current_app.config["DEFAULT_PHONE_REGION"], chunk_size=chunk_size):
         db.session.execute(insert, chunk)
         db.session.commit()
-    return Summary(leads, len(owner_ids), created, password, time.perf_counter() - started)
+    accounts = seed_opportunities(opportunities, owner_ids=owner_ids, seed=seed, now=now, chunk_size=chunk_size)
+    return Summary(leads, len(owner_ids), created, password, time.perf_counter() - started, opportunities, accounts)
 
 
 @click.command("seed-demo")
@@ -401,17 +602,19 @@ def seed_demo(leads: int, *, users: int = 5, seed: int = 42, now: datetime | Non
               help="Demo reps are created until this many users are active; all active users own leads in turn.")
 @click.option("--seed", type=int, default=42, show_default=True, help="The same seed gives the same data.")
 @click.option("--opportunities", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Not available yet: must be 0.")
+              help="How many opportunities, in the default pipeline, with an account for about every four.")
 @with_appcontext
 def seed_demo_command(leads: int, users: int, seed: int, opportunities: int) -> None:
-    """Fill the database with realistic fake leads (bulk inserts: 100,000 in seconds)."""
-    if opportunities:
-        raise click.UsageError("opportunities are not available yet")
-    summary = seed_demo(leads, users=users, seed=seed)
+    """Fill the database with realistic fake leads and opportunities (bulk inserts: 100,000 in seconds)."""
+    summary = seed_demo(leads, users=users, seed=seed, opportunities=opportunities)
     if summary.created_users:
         click.echo(f"Created {len(summary.created_users)} demo reps ({', '.join(summary.created_users)}) "
                    f"with the password {summary.password} (shown only now).")
-    click.echo(f"Seeded {summary.leads} leads owned by {summary.owners} users in {summary.seconds:.1f} s.")
+    if summary.opportunities:
+        click.echo(f"Seeded {summary.leads} leads and {summary.opportunities} opportunities "
+                   f"({summary.accounts} new accounts) owned by {summary.owners} users in {summary.seconds:.1f} s.")
+    else:
+        click.echo(f"Seeded {summary.leads} leads owned by {summary.owners} users in {summary.seconds:.1f} s.")
 
 
 def init_app(app: Flask) -> None:

@@ -77,3 +77,20 @@ def make_contact(account=None, actor=None, **overrides):
     db.session.commit()
     db.session.refresh(contact)
     return contact
+
+
+def make_opportunity(account=None, actor=None, stage=None, **overrides):
+    """An opportunity (through the service, so with its first history row) at `stage`, by default
+    the default pipeline's first one."""
+    from crm.models import Stage
+    from crm.opportunities import services as opportunities
+
+    actor = actor or make_user()
+    account = account or make_account()
+    stage = stage or db.session.scalar(
+        sa.select(Stage).join(Stage.pipeline).order_by(sa.desc("is_default"), Stage.position).limit(1))
+    fields = {"name": f"Deal {next(_seq)}", "owner": actor} | overrides
+    opportunity = opportunities.create_opportunity(actor=actor, account=account, stage=stage, **fields)
+    db.session.commit()
+    db.session.refresh(opportunity)
+    return opportunity

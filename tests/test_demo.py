@@ -5,13 +5,26 @@ import shutil
 from collections import Counter
 from datetime import datetime, timedelta
 
+import click
+import pytest
 import sqlalchemy as sa
 
 from crm.demo import COUNTRIES, _domain, _text, seed_demo
 from crm.extensions import db
 from crm.leads.forms import PHONE_CHARS
 from crm.leads.services import e164
-from crm.models import SALUTATIONS, Lead, LeadStatus, PicklistValue, User
+from crm.models import (
+    SALUTATIONS,
+    Account,
+    Lead,
+    LeadStatus,
+    Opportunity,
+    OpportunityStageHistory,
+    PicklistValue,
+    Stage,
+    User,
+)
+from crm.opportunities import services as opportunity_services
 from tests.conftest import TEST_DATABASE_URL, _empty_all_tables, login, make_app
 from tests.factories import make_user
 
@@ -45,15 +58,93 @@ def test_command_seeds_leads_and_creates_the_missing_reps(app):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 3
 
 
-def test_opportunities_are_refused_until_they_exist(app):
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_command_seeds_opportunities_with_their_accounts_and_history(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["seed-demo", "--leads", "10", "--opportunities", "1"])
-    assert result.exit_code != 0
-    assert "opportunities are not available yet" in result.output
+    result = runner.invoke(args=["seed-demo", "--leads", "0", "--users", "2", "--opportunities", "41"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^Seeded 0 leads and 41 opportunities \(11 new accounts\) owned by 2 users in \d+\.\d s\.$",
+                     result.output, re.MULTILINE)
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead)) == 0
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
-    assert runner.invoke(args=["seed-demo", "--leads", "10", "--opportunities", "0"]).exit_code == 0
+        assert count(Opportunity) == 41 and count(Account) == 11 and count(OpportunityStageHistory) == 41
+        assert count(Lead) == 0
+    # Without --opportunities, none (and the leads' message is as before).
+    again = runner.invoke(args=["seed-demo", "--leads", "5", "--users", "2"])
+    assert again.exit_code == 0 and "opportunities" not in again.output
+    with app.app_context():
+        assert count(Opportunity) == 41
+
+
+def test_opportunities_are_what_the_app_stores(app_ctx):
+    admin = make_user(email="boss@example.com", role="admin")
+    db.session.execute(sa.update(PicklistValue).filter_by(picklist="loss_reason", label="Price").values(active=False))
+    db.session.commit()
+    reasons = set(opportunity_services.loss_reasons())
+    pipeline = opportunity_services.default_pipeline()
+    stages = {s.id: s for s in opportunity_services.stages_of(pipeline.id)}
+
+    summary = seed_demo(0, users=3, seed=5, now=NOW, chunk_size=128, opportunities=600)
+    assert summary.opportunities == 600 and summary.accounts == 150
+    owners = [admin.id] + [db.session.scalar(sa.select(User.id).filter_by(email=e)) for e in summary.created_users]
+    rows = list(db.session.scalars(sa.select(Opportunity).order_by(Opportunity.id)))
+    assert len(rows) == 600
+    history = {h.opportunity_id: h for h in db.session.scalars(sa.select(OpportunityStageHistory))}
+    assert len(history) == 600
+    for n, opportunity in enumerate(rows):
+        stage = stages[opportunity.stage_id]
+        assert opportunity.pipeline_id == pipeline.id and opportunity.probability == stage.probability
+        assert not opportunity.probability_overridden
+        assert opportunity.owner_id == owners[n % 3] == opportunity.created_by_id == opportunity.updated_by_id
+        assert (opportunity.loss_reason in reasons) if stage.is_lost else opportunity.loss_reason is None
+        assert 0 < len(opportunity.name) <= 120 and opportunity.name == opportunity.name.strip()
+        assert opportunity.amount is None or opportunity.amount >= 0
+        assert NOW - timedelta(days=366) <= opportunity.created_at == opportunity.stage_entered_at
+        assert opportunity.created_at <= opportunity.updated_at <= NOW
+        assert opportunity.deleted_at is None
+        if opportunity.close_date and not stage.is_closed:
+            assert abs((opportunity.close_date - NOW.date()).days) <= 180
+        stored = opportunity.search_text
+        opportunity.refresh_derived()
+        assert opportunity.search_text == stored
+        first = history[opportunity.id]  # one creation row, as create_opportunity() writes it
+        assert (first.from_stage, first.from_stage_id, first.to_stage_id, first.to_stage) == (
+            None, None, stage.id, stage.name)
+        assert (first.amount, first.probability, first.close_date, first.changed_by_id, first.changed_at) == (
+            opportunity.amount, opportunity.probability, opportunity.close_date, opportunity.owner_id,
+            opportunity.created_at)
+    # Most deals open, the first stages the fullest; some won, some lost.
+    mix = Counter(stages[o.stage_id] for o in rows)
+    assert sum(n for s, n in mix.items() if not s.is_closed) > 0.7 * len(rows)
+    assert set(mix) == set(stages.values())
+    open_stages = sorted((s for s in stages.values() if not s.is_closed), key=lambda s: s.position)
+    assert mix[open_stages[0]] > 2 * mix[open_stages[-1]]
+    assert any(o.close_date and o.close_date < NOW.date() for o in rows if not stages[o.stage_id].is_closed)
+    # About four deals an account, each account used; keys as the model computes them.
+    accounts = list(db.session.scalars(sa.select(Account).order_by(Account.id)))
+    assert len(accounts) == 150
+    assert {o.account_id for o in rows} == {a.id for a in accounts}
+    assert all(o.name.startswith(db.session.get(Account, o.account_id).name[:20]) for o in rows[:50])
+    for account in accounts:
+        kept = (account.name_key, account.domain, account.search_text)
+        account.refresh_derived()
+        assert (account.name_key, account.domain, account.search_text) == kept
+        assert account.name_key and account.owner_id in owners
+    db.session.rollback()
+    # The board shows them.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Opportunity).where(
+        Opportunity.stage_id.in_([s.id for s in stages.values() if not s.is_closed]))) > 400
+
+
+def test_opportunities_need_an_open_stage(app_ctx):
+    make_user()
+    pipeline = opportunity_services.default_pipeline()
+    db.session.execute(sa.update(Stage).where(Stage.pipeline_id == pipeline.id).values(is_closed=True))
+    db.session.commit()
+    with pytest.raises(click.ClickException, match="no open stage"):
+        seed_demo(0, users=1, opportunities=5, now=NOW)
 
 
 def test_no_active_user_and_none_to_create_is_an_error(app):
@@ -75,7 +166,7 @@ def test_leads_are_owned_in_turn_by_the_active_users(app_ctx):
 
 
 def _seed_fresh_database(database_template, tmp_path, name: str) -> tuple[list[dict], list[tuple]]:
-    """Seed a database as the migrations left it; return its leads and users."""
+    """Seed a database as the migrations left it; return its leads, opportunities and accounts, and users."""
     if TEST_DATABASE_URL:
         app = make_app(TEST_DATABASE_URL, tmp_path)
         _empty_all_tables(app)
@@ -84,8 +175,9 @@ def _seed_fresh_database(database_template, tmp_path, name: str) -> tuple[list[d
         shutil.copyfile(database_template, path)
         app = make_app(f"sqlite:///{path}", tmp_path)
     with app.app_context():
-        seed_demo(300, users=2, seed=1234, now=NOW, chunk_size=128)
-        rows = [dict(r._mapping) for r in db.session.execute(sa.select(Lead.__table__).order_by(Lead.id))]
+        seed_demo(300, users=2, seed=1234, now=NOW, chunk_size=128, opportunities=90)
+        rows = [dict(r._mapping) for table in (Lead.__table__, Opportunity.__table__, Account.__table__)
+                for r in db.session.execute(sa.select(table).order_by(table.c.id))]
         users = [tuple(r) for r in db.session.execute(sa.select(User.id, User.email, User.name).order_by(User.id))]
         db.session.remove()
         if TEST_DATABASE_URL:
@@ -97,7 +189,7 @@ def _seed_fresh_database(database_template, tmp_path, name: str) -> tuple[list[d
 def test_same_seed_same_data(database_template, tmp_path):
     first, first_users = _seed_fresh_database(database_template, tmp_path, "first")
     second, second_users = _seed_fresh_database(database_template, tmp_path, "second")
-    assert len(first) == 300
+    assert len(first) == 300 + 90 + 23
     assert first == second
     assert first_users == second_users
 

@@ -91,3 +91,27 @@ def test_rebuilding_leads_keeps_what_refers_to_them(app, app_ctx):
     with db.engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_0006_keeps_opportunities_and_gives_them_a_first_history_row(app, app_ctx):
+    """Opportunities made before the stage history (by conversions) keep everything: their data,
+    their contact roles and activities (SQLite rebuilds the table), and they get their history."""
+    from crm.activities.services import add_activity
+    from crm.models import Activity, Opportunity
+    from crm.opportunities.services import stage_history
+    from tests.factories import make_account, make_opportunity
+
+    rep = make_user()
+    opportunity = make_opportunity(make_account(rep), actor=rep, name="Before 0006", amount=500)
+    add_activity(opportunity, "call", {"subject": "Pricing call"}, actor=rep)
+    db.session.commit()
+    opportunity_id = opportunity.id
+    db.session.remove()
+    downgrade(revision="0005")
+    upgrade()
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    assert (opportunity.name, opportunity.amount) == ("Before 0006", 500)
+    assert opportunity.stage_entered_at == opportunity.created_at
+    assert [(h.from_stage, h.to_stage) for h in stage_history(opportunity)] == [(None, "Prospecting")]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)) == 1
+    assert opportunity.stage.key_fields == ["amount", "close_date", "next_step"]

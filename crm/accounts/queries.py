@@ -8,7 +8,6 @@ from sqlalchemy.orm import aliased, joinedload
 from crm.extensions import db
 from crm.lists import ListFilters, Page, last_viewed_first, ordered, owner_filter, page_of, recently_viewed
 from crm.models import Account, Contact, User
-from crm.models.opportunity import Opportunity
 from crm.search import search
 
 RELATED_LIMIT = 50
@@ -60,9 +59,3 @@ def account_contacts(account: Account, limit: int = RELATED_LIMIT) -> list[Conta
         sa.select(Contact).where(Contact.account_id == account.id, Contact.deleted_at.is_(None))
         .order_by(Contact.last_name, Contact.first_name, Contact.id).limit(limit)))
 
-
-def account_opportunities(account: Account, limit: int = RELATED_LIMIT) -> list[Opportunity]:
-    """The account's opportunities (stage joined), soonest close date first."""
-    return list(db.session.scalars(
-        sa.select(Opportunity).where(Opportunity.account_id == account.id, Opportunity.deleted_at.is_(None))
-        .order_by(Opportunity.close_date.is_(None), Opportunity.close_date, Opportunity.id).limit(limit)))

@@ -11,6 +11,7 @@ from crm.extensions import db
 from crm.htmx import redirect_after_post, render, wants_fragment
 from crm.leads.services import picklist, record_view
 from crm.models import Account
+from crm.opportunities import queries as opportunity_queries
 
 
 def list_context(filters: queries.AccountFilters) -> dict:
@@ -69,7 +70,8 @@ def show(account_id: int):
     db.session.commit()
     return render_template("accounts/show.html", account=account,
                            contacts=queries.account_contacts(account),
-                           opportunities=queries.account_opportunities(account),
+                           opportunities=opportunity_queries.account_opportunities(account),
+                           opportunity_limit=opportunity_queries.ACCOUNT_LIMIT,
                            **timeline_context(record=account))
 
 

@@ -1,7 +1,7 @@
-"""Administration: users, lead statuses and picklists (later: pipelines, rules, forms)."""
+"""Administration: users, lead statuses, picklists, campaigns and pipelines (later: rules, forms)."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from crm.admin import campaigns, lead_settings, routes  # noqa: E402,F401
+from crm.admin import campaigns, lead_settings, pipelines, routes  # noqa: E402,F401

@@ -194,7 +194,7 @@ def delete_lead_status(status_id: int):
 
 def picklist_context(name: str, form: PicklistValueForm | None = None, **extra) -> dict:
     return {"picklist": name, "title": PICKLIST_TITLES[name], "values": services.picklist_values(name),
-            "lead_counts": services.picklist_lead_counts(name),
+            "lead_counts": services.picklist_lead_counts(name), "on_opportunities": name == "loss_reason",
             "form": form or PicklistValueForm(formdata=None), **extra}
 
 
@@ -262,7 +262,8 @@ def edit_picklist_value(name: str, value_id: int):
     return render("admin/picklist.html", "admin/_picklist_form.html",
                   status=422 if form.is_submitted() else 200, form=form, editing=value,
                   picklist=name, title=PICKLIST_TITLES[name],
-                  lead_count=services.picklist_lead_counts(name).get(value.label, 0))
+                  lead_count=services.picklist_lead_counts(name).get(value.label, 0),
+                  on_opportunities=name == "loss_reason")
 
 
 @bp.route("/picklists/<name>/<int:value_id>/move", methods=["POST"])
@@ -287,8 +288,12 @@ def set_picklist_value_active(name: str, value_id: int):
     if active:
         flash(_("%(label)s is offered on lead forms again.", label=value.label), "success")
     else:
-        flash(_("%(label)s is no longer offered on lead forms; leads that have it keep it.", label=value.label),
-              "success")
+        if name == "loss_reason":
+            flash(_("%(label)s is no longer offered; opportunities that have it keep it.", label=value.label),
+                  "success")
+        else:
+            flash(_("%(label)s is no longer offered on lead forms; leads that have it keep it.", label=value.label),
+                  "success")
     return picklist_list(name)
 
 
@@ -302,6 +307,11 @@ def delete_picklist_value(name: str, value_id: int):
         services.delete_value(value)
     except services.ValueInUse as error:
         db.session.rollback()
+        if name == "loss_reason":
+            flash(ngettext("%(label)s cannot be deleted: %(num)d opportunity has it. Deactivate it instead.",
+                           "%(label)s cannot be deleted: %(num)d opportunities have it. Deactivate it instead.",
+                           error.count, label=label), "error")
+            return picklist_list(name)
         flash(ngettext("%(label)s cannot be deleted: %(num)d lead uses it. Deactivate it instead: "
                        "it will no longer be offered, and that lead keeps it.",
                        "%(label)s cannot be deleted: %(num)d leads use it. Deactivate it instead: "

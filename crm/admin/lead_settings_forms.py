@@ -10,6 +10,7 @@ PICKLIST_TITLES = {
     "lead_source": _l("Lead source"),
     "industry": _l("Industry"),
     "rating": _l("Rating"),
+    "loss_reason": _l("Loss reason"),
 }
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
 from crm.extensions import db
-from crm.models import PICKLISTS, Lead, LeadStatus, PicklistValue
+from crm.models import PICKLISTS, Lead, LeadStatus, Opportunity, PicklistValue
 
 DIRECTIONS = ("up", "down")
 
@@ -189,10 +189,10 @@ def delete_status(status: LeadStatus) -> None:
 # Picklists
 
 def _column(picklist: str) -> InstrumentedAttribute:
-    # The lead column has the picklist's name; the whitelist keeps any other column out of reach.
+    # The column has the picklist's name; the whitelist keeps any other column out of reach.
     if picklist not in PICKLISTS:
         raise ValueError(f"unknown picklist {picklist!r}")
-    return getattr(Lead, picklist)
+    return getattr(Opportunity if picklist == "loss_reason" else Lead, picklist)
 
 
 def picklist_values(picklist: str) -> list[PicklistValue]:
@@ -224,7 +224,7 @@ def picklist_summaries() -> dict[str, tuple[int, int]]:
 
 def _leads_with_value(value: PicklistValue) -> int:
     column = _column(value.picklist)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Lead).where(column == value.label))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(column.class_).where(column == value.label))
 
 
 def _other_labels(picklist: str, exclude_id: int | None = None):
@@ -257,7 +257,7 @@ def rename_value(value: PicklistValue, *, label: str) -> int:
     column = _column(value.picklist)
     value.label = label
     db.session.flush()
-    result = db.session.execute(sa.update(Lead).where(column == old).values({column: label}))
+    result = db.session.execute(sa.update(column.class_).where(column == old).values({column: label}))
     return result.rowcount
 
 

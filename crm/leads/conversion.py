@@ -46,6 +46,7 @@ from crm.models import (
     email_domain,
 )
 from crm.models.user import utcnow
+from crm.opportunities.services import record_creation
 
 # Matching by email domain means nothing for addresses at these providers.
 FREE_MAIL_DOMAINS = frozenset({
@@ -175,6 +176,7 @@ def _new_opportunity(lead: Lead, account: Account, name: str, amount: Decimal | 
         campaign_id=lead.campaign_id, owner_id=owner.id, created_by_id=actor.id, updated_by_id=actor.id)
     opportunity.refresh_derived()
     db.session.add(opportunity)
+    record_creation(opportunity, actor)
     return opportunity
 
 

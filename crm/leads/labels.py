@@ -1,4 +1,4 @@
-"""Translations of the values Filon ships with (statuses, picklists, salutations).
+"""Translations of the values Filon ships with (statuses, stages, picklists, salutations).
 
 Admins may rename or add values; those are shown as typed. The shipped ones are shown in the
 reader's language, as Salesforce does for its standard picklist values.
@@ -54,6 +54,18 @@ SHIPPED = {
     "Negotiation/Review": _l("Negotiation/Review"),
     "Closed Won": _l("Closed Won"),
     "Closed Lost": _l("Closed Lost"),
+    "Price": _l("Price"),
+    "Lost to Competitor": _l("Lost to Competitor"),
+    "No Budget": _l("No Budget"),
+    "No Decision": _l("No Decision"),
+    "Timing": _l("Timing"),
+    "Product Fit": _l("Product Fit"),
+    "Pipeline": _l("Pipeline"),
+    "Best Case": _l("Best Case"),
+    "Commit": _l("Commit"),
+    "Closed": _l("Closed"),
+    "Omitted": _l("Omitted"),
+    "Standard": _l("Standard"),
     "Mr.": _l("Mr."),
     "Ms.": _l("Ms."),
     "Mrs.": _l("Mrs."),

@@ -13,7 +13,7 @@ from crm.leads.access import get_lead
 from crm.leads.forms import LeadForm
 from crm.leads.labels import label
 from crm.lists import PER_PAGE
-from crm.models import PICKLISTS, Lead, LeadStatus, User
+from crm.models import LEAD_PICKLISTS, Lead, LeadStatus, User
 from crm.models.user import utcnow
 
 
@@ -59,7 +59,7 @@ def index():
 
 def lead_form(lead: Lead | None = None) -> LeadForm:
     form = LeadForm(obj=lead) if lead else LeadForm()
-    form.set_choices(picklists={name: services.picklist(name) for name in PICKLISTS},
+    form.set_choices(picklists={name: services.picklist(name) for name in LEAD_PICKLISTS},
                      statuses=services.statuses(), owners=active_users(),
                      campaigns=services.campaign_choices(lead.campaign_id if lead else None), lead=lead)
     if lead is None and not form.is_submitted():

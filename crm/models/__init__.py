@@ -3,22 +3,25 @@
 from crm.models.account import Account, Contact, company_key, email_domain, website_domain
 from crm.models.activity import ACTIVITY_KINDS, PRIORITIES, Activity
 from crm.models.campaign import CAMPAIGN_STATUSES, CAMPAIGN_TYPES, Campaign
-from crm.models.lead import PICKLISTS, SALUTATIONS, Lead, LeadStatus, PicklistValue, RecentView, fold
+from crm.models.lead import LEAD_PICKLISTS, PICKLISTS, SALUTATIONS, Lead, LeadStatus, PicklistValue, RecentView, fold
 from crm.models.opportunity import (
     CONTACT_ROLES,
     FORECAST_CATEGORIES,
+    KEY_FIELDS,
+    MAX_KEY_FIELDS,
     CampaignMember,
     Opportunity,
     OpportunityContactRole,
+    OpportunityStageHistory,
     Pipeline,
     Stage,
 )
 from crm.models.user import ROLES, User
 
 __all__ = [
-    "ACTIVITY_KINDS", "CAMPAIGN_STATUSES", "CAMPAIGN_TYPES", "CONTACT_ROLES", "FORECAST_CATEGORIES", "PICKLISTS",
-    "PRIORITIES", "ROLES", "SALUTATIONS",
+    "ACTIVITY_KINDS", "CAMPAIGN_STATUSES", "CAMPAIGN_TYPES", "CONTACT_ROLES", "FORECAST_CATEGORIES", "KEY_FIELDS",
+    "LEAD_PICKLISTS", "MAX_KEY_FIELDS", "PICKLISTS", "PRIORITIES", "ROLES", "SALUTATIONS",
     "Account", "Activity", "Campaign", "CampaignMember", "Contact", "Lead", "LeadStatus", "Opportunity",
-    "OpportunityContactRole", "PicklistValue", "Pipeline", "RecentView", "Stage", "User",
+    "OpportunityContactRole", "OpportunityStageHistory", "PicklistValue", "Pipeline", "RecentView", "Stage", "User",
     "company_key", "email_domain", "fold", "website_domain",
 ]

@@ -13,7 +13,9 @@ from crm.models.user import User, utcnow
 
 # Admin-editable value lists. Leads store the label itself, as Salesforce picklists do: a
 # renamed value is rewritten on the leads (crm/admin), a retired one stays on old leads.
-PICKLISTS = ("lead_source", "industry", "rating")
+LEAD_PICKLISTS = ("lead_source", "industry", "rating")
+# The opportunity's loss reason is a picklist too (required to close a deal as lost).
+PICKLISTS = (*LEAD_PICKLISTS, "loss_reason")
 SALUTATIONS = ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof.")
 
 

@@ -1,7 +1,4 @@
-"""Pipelines (sales processes) with their stages, opportunities and their contact roles.
-
-This is the part lead conversion needs; the full opportunity workspace builds on it.
-"""
+"""Pipelines (sales processes) with their stages, opportunities, their stage history and contact roles."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,6 +11,10 @@ from crm.models.account import Account, Contact
 from crm.models.user import User, utcnow
 
 FORECAST_CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
+# The opportunity fields a stage may show on the path as its "key fields" (at most five),
+# in the order the admin form offers them.
+KEY_FIELDS = ("amount", "close_date", "probability", "next_step", "lead_source", "description")
+MAX_KEY_FIELDS = 5
 CONTACT_ROLES = ("Decision Maker", "Economic Buyer", "Technical Buyer", "Evaluator", "Influencer",
                  "Business User", "Executive Sponsor", "Other")
 
@@ -49,8 +50,14 @@ class Stage(db.Model):
     is_closed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     is_won: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     guidance: Mapped[str | None] = mapped_column(sa.String(1000))
+    # Names from KEY_FIELDS, in the order the path shows them.
+    key_fields: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     pipeline: Mapped[Pipeline] = relationship(back_populates="stages")
+
+    @property
+    def is_lost(self) -> bool:
+        return self.is_closed and not self.is_won
 
 
 class Opportunity(db.Model):
@@ -60,6 +67,11 @@ class Opportunity(db.Model):
         sa.Index("ix_opportunities_stage_updated", "deleted_at", "stage_id", "updated_at", "id"),
         sa.Index("ix_opportunities_owner_close", "deleted_at", "owner_id", "close_date"),
         sa.Index("ix_opportunities_close_date", "deleted_at", "close_date", "id"),
+        sa.Index("ix_opportunities_name", "deleted_at", "name", "id"),
+        sa.Index("ix_opportunities_amount", "deleted_at", "amount", "id"),
+        # The board's column figures (count, total, weighted) read this index alone.
+        sa.Index("ix_opportunities_board", "deleted_at", "stage_id", "owner_id", "close_date", "amount",
+                 "probability"),
         sa.CheckConstraint("amount IS NULL OR amount >= 0", name="amount"),
         sa.CheckConstraint("probability BETWEEN 0 AND 100", name="probability"),
     )
@@ -85,6 +97,8 @@ class Opportunity(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the opportunity entered its current stage: the history's "days in the previous stage".
+    stage_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
 
     account: Mapped[Account] = relationship()
@@ -107,6 +121,31 @@ class Opportunity(db.Model):
         from crm.models.lead import fold
 
         self.search_text = fold(" ".join(p for p in (self.name, self.next_step) if p))
+
+
+class OpportunityStageHistory(db.Model):
+    """One stage change: written by the same transaction as the change, never edited.
+
+    Stage names are copied: the history keeps reading true after a stage is renamed or deleted.
+    """
+
+    __tablename__ = "opportunity_stage_history"
+    __table_args__ = (sa.Index("ix_opportunity_stage_history_opportunity", "opportunity_id", "changed_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(sa.ForeignKey("opportunities.id", ondelete="CASCADE"))
+    from_stage_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stages.id", ondelete="SET NULL"))
+    to_stage_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stages.id", ondelete="SET NULL"))
+    from_stage: Mapped[str | None] = mapped_column(sa.String(80))  # None: the opportunity's creation
+    to_stage: Mapped[str] = mapped_column(sa.String(80))
+    amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(18, 2))
+    probability: Mapped[int]
+    close_date: Mapped[date | None]
+    days_in_previous: Mapped[int | None]
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    changed_by: Mapped[User | None] = relationship()
 
 
 class OpportunityContactRole(db.Model):

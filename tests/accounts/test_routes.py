@@ -208,3 +208,37 @@ def test_post_without_csrf_is_refused(app, rep_client, socgen):
     assert rep_client.post("/accounts/new", data=VALID).status_code == 400
     assert rep_client.post(f"/accounts/{socgen.id}/edit", data={"name": "Hacked"}).status_code == 400
     assert [a.name for a in accounts_in_db(app)] == ["Société Générale"]
+
+
+def test_record_page_lists_its_opportunities_latest_close_first_with_a_new_link(app, rep_client, rep, socgen):
+    from tests.factories import make_opportunity
+
+    with app.app_context():
+        account = db.session.get(Account, socgen.id)
+        make_opportunity(account, rep, name="Early deal", close_date=date(2027, 1, 10))
+        make_opportunity(account, rep, name="Late deal", close_date=date(2027, 9, 1))
+        make_opportunity(account, rep, name="Undated deal")
+        make_opportunity(account, rep, name="Binned deal").deleted_at = account.created_at
+        make_opportunity(make_account(rep), rep, name="Other account deal")
+        db.session.commit()
+    page = rep_client.get(f"/accounts/{socgen.id}").get_data(as_text=True)
+    names = re.findall(r'href="/opportunities/\d+">([A-Za-z ]+)</a>', page)
+    assert names == ["Late deal", "Early deal", "Undated deal"]
+    assert f'href="/opportunities/new?account_id={socgen.id}"' in page and "(3)" in page
+    assert f'href="/opportunities?view=all&amp;account={socgen.id}"' in page
+
+
+def test_record_page_caps_its_opportunities_and_links_to_the_filtered_list(app, rep_client, rep, socgen, monkeypatch):
+    from crm.opportunities import queries as opportunity_queries
+    from tests.factories import make_opportunity
+
+    monkeypatch.setattr(opportunity_queries, "ACCOUNT_LIMIT", 2)
+    with app.app_context():
+        account = db.session.get(Account, socgen.id)
+        for n in range(3):
+            make_opportunity(account, rep, name=f"Deal {'abc'[n]}", close_date=date(2027, 1, n + 1))
+    page = rep_client.get(f"/accounts/{socgen.id}").get_data(as_text=True)
+    assert re.findall(r'href="/opportunities/\d+">(Deal \w)</a>', page) == ["Deal c", "Deal b"]
+    assert "(2+)" in page and "All opportunities of Société Générale" in page
+    listed = rep_client.get(f"/opportunities?view=all&account={socgen.id}").get_data(as_text=True)
+    assert "3 opportunities" in listed and "Account: Société Générale" in listed

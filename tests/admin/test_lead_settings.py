@@ -507,3 +507,27 @@ def test_move_a_value_with_htmx(app, admin_client):
     assert body.startswith('<div id="picklist-list"') and "Cold moved up." in body
     assert body.index("Move Cold up") < body.index("Move Warm up")
     assert check(app, lambda: ordered_values("rating")) == ["Hot", "Cold", "Warm"]
+
+
+def test_loss_reasons_are_a_picklist_counted_and_renamed_on_opportunities(app, admin_client):
+    from crm.models import Opportunity, Stage
+    from crm.opportunities.services import change_stage
+    from tests.factories import make_opportunity
+
+    with app.app_context():
+        rep = make_user()
+        opportunity = make_opportunity(actor=rep)
+        change_stage(opportunity, db.session.scalar(sa.select(Stage).filter_by(name="Closed Lost")), actor=rep,
+                     loss_reason="Price")
+        db.session.commit()
+        opportunity_id, price_id = opportunity.id, value_named("loss_reason", "Price").id
+    page = admin_client.get("/admin/picklists/loss_reason").get_data(as_text=True)
+    assert "Loss reason" in page and "Lost to Competitor" in page and ">Opportunities<" in page
+    token = csrf_token(admin_client, "/admin/picklists/loss_reason")
+    refused = admin_client.post(f"/admin/picklists/loss_reason/{price_id}/delete", data={"csrf_token": token},
+                                follow_redirects=True).get_data(as_text=True)
+    assert "1 opportunity has it" in refused
+    admin_client.post(f"/admin/picklists/loss_reason/{price_id}/edit", data={"csrf_token": token, "label": "Too dear"})
+    with app.app_context():
+        assert db.session.get(Opportunity, opportunity_id).loss_reason == "Too dear"
+        assert value_named("loss_reason", "Price") is None
