@@ -85,6 +85,7 @@ def create_app(config: dict | None = None) -> Flask:
     from crm.activities import bp as activities_bp
     from crm.admin import bp as admin_bp
     from crm.auth import bp as auth_bp
+    from crm.campaigns import bp as campaigns_bp
     from crm.contacts import bp as contacts_bp
     from crm.home import bp as home_bp
     from crm.leads import bp as leads_bp
@@ -98,6 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp, url_prefix="/accounts")
     app.register_blueprint(contacts_bp, url_prefix="/contacts")
     app.register_blueprint(opportunities_bp, url_prefix="/opportunities")
+    app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
 
     from crm import cli, demo
 

@@ -21,6 +21,7 @@ from flask.cli import with_appcontext
 
 from crm.auth import services as auth_services
 from crm.extensions import db
+from crm.leads.duplicates import sync_match_keys
 from crm.leads.services import e164
 from crm.models import (
     LEAD_PICKLISTS,
@@ -591,6 +592,9 @@ def seed_demo(leads: int, *, users: int = 5, seed: int = 42, now: datetime | Non
                                 picklists=picklists, seed=seed, now=now,
                                 default_region=current_app.config["DEFAULT_PHONE_REGION"], chunk_size=chunk_size):
         db.session.execute(insert, chunk)
+        db.session.commit()
+    # The duplicate check's name-and-company keys, which the ORM would have written one by one.
+    while sync_match_keys():
         db.session.commit()
     accounts = seed_opportunities(opportunities, owner_ids=owner_ids, seed=seed, now=now, chunk_size=chunk_size)
     return Summary(leads, len(owner_ids), created, password, time.perf_counter() - started, opportunities, accounts)

@@ -269,3 +269,17 @@ def test_values_are_cut_to_their_column_and_stripped():
     assert _domain("S.A.R.L.", "fr") == "sarl.fr"
     assert _domain("Rossi e figli S.p.A.", "it") == "rossi.it"
     assert _domain("Lucas, Ortiz and Torres", "com") == "lucas-ortiz.com"
+
+
+def test_seeded_leads_get_their_duplicate_match_keys(app_ctx):
+    """The Duplicates page and the entry check read lead_match_keys: seeding fills them as the ORM would."""
+    from crm.leads.duplicates import match_key_values
+    from crm.models.merge import LeadMatchKey
+
+    make_user(email="boss@example.com", role="admin")
+    seed_demo(300, users=2, seed=9, now=NOW, chunk_size=128)
+    keys = {key.lead_id: key for key in db.session.scalars(sa.select(LeadMatchKey))}
+    assert len(keys) == 300
+    lead = leads()[7]
+    expected = match_key_values(lead.last_name, lead.company)
+    assert {name: getattr(keys[lead.id], name) for name in expected} == expected

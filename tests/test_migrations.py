@@ -115,3 +115,69 @@ def test_0006_keeps_opportunities_and_gives_them_a_first_history_row(app, app_ct
     assert [(h.from_stage, h.to_stage) for h in stage_history(opportunity)] == [(None, "Prospecting")]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Activity)) == 1
     assert opportunity.stage.key_fields == ["amount", "close_date", "next_step"]
+
+
+def test_0007_adds_assignment_and_keeps_leads_searchable(app, app_ctx):
+    """0007 rebuilds `leads` on SQLite: leads and their search survive a round trip, and the
+    assignment settings row is there for the default owner."""
+    from crm.assignment import services as assignment
+    from crm.leads import queries
+    from crm.models import AssignmentSettings, Lead
+    from tests.factories import make_lead
+
+    rep = make_user()
+    lead = make_lead(rep, last_name="Kilimanjaro")
+    lead_id = lead.id
+    db.session.remove()
+    downgrade(revision="0006")
+    assert "queues" not in sa.inspect(db.engine).get_table_names()
+    upgrade()
+    assert db.session.get(AssignmentSettings, 1).default_owner_id is None
+    queue = assignment.create_queue(name="Paris")
+    assignment.create_rule(name="All", queue_id=queue.id)
+    lead = db.session.get(Lead, lead_id)
+    assignment.assign(lead)
+    db.session.commit()
+    assert (lead.owner_id, lead.queue_id) == (None, queue.id)
+    found = queries.lead_page(queries.LeadFilters(q="kilimanj", view="all"), rep).items
+    assert [x.id for x in found] == [lead_id]
+
+
+def test_0008_gives_existing_leads_their_duplicate_keys(app, app_ctx):
+    """Leads stored before 0008 get their match keys, so that the duplicate check finds them at once."""
+    from crm.leads.duplicates import find_duplicates
+    from crm.models import LeadMatchKey
+    from tests.factories import make_lead
+
+    lead = make_lead(make_user(), first_name="Hélène", last_name="Lefèvre", company="Société Générale SA", email=None)
+    lead_id = lead.id
+    db.session.remove()
+    downgrade(revision="0007")
+    assert "lead_merges" not in sa.inspect(db.engine).get_table_names()
+    upgrade()
+    key = db.session.get(LeadMatchKey, lead_id)
+    assert (key.name_key, key.company_key) == ("lefevre", "societe generale")
+    found = find_duplicates({"first_name": "Helene", "last_name": "Lefevre", "company": "Societe Generale"})
+    assert [m.id for m in found] == [lead_id]
+
+
+def test_0009_makes_leads_that_name_a_campaign_its_members(app, app_ctx):
+    from crm.campaigns.services import lead_history
+    from crm.models import Campaign, CampaignMember, Lead
+    from tests.factories import make_lead
+
+    campaign = Campaign(name="Salon 2026")
+    db.session.add(campaign)
+    db.session.commit()
+    campaign_id = campaign.id
+    lead_id = make_lead(make_user(), campaign_id=campaign_id).id
+    # As before campaign membership was recorded: the lead names the campaign, no member row.
+    db.session.execute(sa.delete(CampaignMember))
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="0008")
+    upgrade()
+    upgrade()  # twice: no second membership
+    members = db.session.scalars(sa.select(CampaignMember)).all()
+    assert [(m.campaign_id, m.lead_id, m.status) for m in members] == [(campaign_id, lead_id, "Responded")]
+    assert [entry.campaign_name for entry in lead_history(db.session.get(Lead, lead_id))] == ["Salon 2026"]

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from crm.leads.labels import label
@@ -88,6 +88,8 @@ class LeadForm(FlaskForm):
     description = TextAreaField(_l("Description"), filters=[strip], validators=[Optional(), Length(max=32000)])
     # Set by "Save anyway" after the duplicate warning.
     confirm_duplicate = HiddenField()
+    # New leads only: the assignment rules choose the owner (crm/assignment/services.py).
+    assign_using_rules = BooleanField(_l("Assign using active rules"))
 
     QUICK_FIELDS = ("first_name", "last_name", "company", "email", "phone")
 
@@ -102,9 +104,12 @@ class LeadForm(FlaskForm):
             field.choices = [("", "—")] + [(v, label(v)) for v in values]
         self.status.choices = [(s.id, label(s.label)) for s in statuses if not s.is_converted]
         self.owner.choices = [(u.id, u.name) for u in owners]
+        if lead is not None and lead.queue_id is not None:
+            # A queue owns the lead: it stays with the queue unless a user is picked (0 is falsy).
+            self.owner.choices.insert(0, (0, _l("Queue %(name)s", name=lead.queue.name)))
         self.campaign_id.choices = [(None, "—")] + [(c.id, c.name) for c in campaigns]
 
     def lead_data(self) -> dict:
         """The submitted values for the lead service (it whitelists the fields it writes)."""
         return {name: field.data for name, field in self._fields.items()
-                if name not in ("csrf_token", "confirm_duplicate", "status", "owner")}
+                if name not in ("csrf_token", "confirm_duplicate", "status", "owner", "assign_using_rules")}

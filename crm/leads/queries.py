@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from crm.extensions import db
 from crm.leads.access import visible_leads
 from crm.lists import ListFilters, Page, last_viewed_first, ordered, owner_filter, page_of, recently_viewed
-from crm.models import Lead, LeadStatus, PicklistValue, User
+from crm.models import Lead, LeadStatus, PicklistValue, QueueMember, User
 from crm.search import search
 
-VIEWS = ("my_open", "all_open", "recent", "converted", "all")
+VIEWS = ("my_open", "all_open", "recent", "converted", "all", "my_queues")
 SORTS = {
     "name": (Lead.last_name, Lead.first_name),
     "company": (Lead.company,),
@@ -52,6 +52,10 @@ def lead_query(filters: LeadFilters, user: User) -> sa.Select:
         query = query.where(Lead.owner_id == user.id, Lead.status_id.in_(open_ids))
     elif filters.view == "all_open":
         query = query.where(Lead.status_id.in_(open_ids))
+    elif filters.view == "my_queues":
+        # Open leads waiting in the queues the user is a member of, to take.
+        mine = sa.select(QueueMember.queue_id).where(QueueMember.user_id == user.id)
+        query = query.where(Lead.queue_id.in_(mine), Lead.status_id.in_(open_ids))
     elif filters.view == "converted":
         query = query.where(Lead.status_id.in_(converted_ids))
     elif filters.view == "recent":
@@ -82,4 +86,5 @@ def sort_columns(key: str, statuses) -> tuple:
 
 def lead_page(filters: LeadFilters, user: User) -> Page:
     """One page of the list (owners loaded with it), and its count up to COUNT_CAP."""
-    return page_of(lead_query(filters, user), Lead.id, filters.page, sa.orm.joinedload(Lead.owner))
+    return page_of(lead_query(filters, user), Lead.id, filters.page, sa.orm.joinedload(Lead.owner),
+                   sa.orm.joinedload(Lead.queue))

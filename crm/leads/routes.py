@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from crm.activities.services import timeline_context
+from crm.assignment import services as assignment
 from crm.extensions import db
 from crm.htmx import redirect_after_post, render, wants_fragment
 from crm.leads import bp, queries, services
@@ -36,7 +37,8 @@ def list_context(filters: queries.LeadFilters) -> dict:
         "ratings": services.picklist("rating"),
         "sources": services.picklist("lead_source"),
         "views": [("my_open", _("My open leads")), ("all_open", _("All open leads")),
-                  ("recent", _("Recently viewed")), ("converted", _("Converted")), ("all", _("All leads"))],
+                  ("recent", _("Recently viewed")), ("converted", _("Converted")), ("all", _("All leads")),
+                  ("my_queues", _("My queues"))],
     }
 
 
@@ -83,7 +85,19 @@ def duplicates_to_confirm(form: LeadForm, lead: Lead | None) -> list[Lead]:
         return []
     return services.possible_duplicates(
         email=form.email.data, first_name=form.first_name.data, last_name=form.last_name.data,
-        company=form.company.data, exclude_id=lead.id if lead else None)
+        company=form.company.data, phone=form.phone.data, mobile=form.mobile.data,
+        exclude_id=lead.id if lead else None)
+
+
+def flash_assignment(lead: Lead, rule) -> None:
+    """Tell who got the lead the rules assigned."""
+    who = lead.queue.name if lead.queue else (lead.owner.name if lead.owner else "—")
+    if rule is None:
+        flash(_("No assignment rule matched: %(name)s owns the lead.", name=who), "info")
+    elif lead.queue:
+        flash(_("The rule %(rule)s gave the lead to the queue %(name)s.", rule=rule.name, name=who), "info")
+    else:
+        flash(_("The rule %(rule)s gave the lead to %(name)s.", rule=rule.name, name=who), "info")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -95,9 +109,13 @@ def new():
         if duplicates := duplicates_to_confirm(form, None):
             return form_response(form, None, duplicates, status=409)
         status = db.session.get(LeadStatus, form.status.data) if form.status.data else None
-        owner = db.session.get(User, form.owner.data) if form.owner.data else None
+        use_rules = form.assign_using_rules.data
+        owner = db.session.get(User, form.owner.data) if form.owner.data and not use_rules else None
         lead = services.create_lead(form.lead_data(), actor=current_user, owner=owner, status=status)
+        rule = assignment.assign(lead, actor=current_user) if use_rules else None
         db.session.commit()
+        if use_rules:
+            flash_assignment(lead, rule)
         if request.form.get("next") == "new":
             flash(_("Lead %(name)s saved. Ready for the next one.", name=lead.name), "success")
             return redirect_after_post(url_for("leads.new"))
@@ -158,6 +176,25 @@ def set_status(lead_id: int):
     if wants_fragment():
         return render("leads/show.html", "leads/_summary.html", lead=lead, statuses=services.statuses())
     flash(_("Status set to %(status)s.", status=label(status.label)), "success")
+    return redirect(url_for("leads.show", lead_id=lead.id), 303)
+
+
+@bp.route("/<int:lead_id>/take", methods=["POST"])
+@login_required
+def take(lead_id: int):
+    """A member of the queue that owns the lead becomes its owner (one wins if two take at once)."""
+    lead = get_lead(lead_id, current_user)
+    try:
+        assignment.take(lead, current_user)
+    except assignment.NotAMember:
+        abort(403, _("Only a member of the queue can take this lead."))
+    except assignment.AlreadyTaken:
+        db.session.rollback()
+        abort(409, _("Someone already took this lead."))
+    db.session.commit()
+    flash(_("You now own %(name)s.", name=lead.name), "success")
+    if wants_fragment():
+        return render("leads/show.html", "leads/_summary.html", lead=lead, statuses=services.statuses())
     return redirect(url_for("leads.show", lead_id=lead.id), 303)
 
 

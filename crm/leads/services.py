@@ -104,7 +104,16 @@ def create_lead(data: dict, *, actor: User, owner: User | None = None,
     _apply(lead, data, actor)
     db.session.add(lead)
     db.session.flush()
+    _attach_campaign(lead)
     return lead
+
+
+def _attach_campaign(lead: Lead) -> None:
+    """The lead's campaign lists it as a member (once; crm/campaigns/services.py)."""
+    if lead.campaign_id is not None and (campaign := db.session.get(Campaign, lead.campaign_id)):
+        from crm.campaigns.services import attach_lead  # here: crm.campaigns imports crm.leads
+
+        attach_lead(campaign, lead)
 
 
 def update_lead(lead: Lead, data: dict, *, actor: User) -> Lead:
@@ -113,6 +122,7 @@ def update_lead(lead: Lead, data: dict, *, actor: User) -> Lead:
         raise LeadConverted()
     _apply(lead, data, actor)
     db.session.flush()
+    _attach_campaign(lead)
     return lead
 
 
@@ -165,24 +175,16 @@ def purge_recycle_bin(days: int = RECYCLE_BIN_DAYS) -> int:
 
 
 def possible_duplicates(*, email: str | None, first_name: str | None, last_name: str | None,
-                        company: str | None, exclude_id: int | None = None, limit: int = 5) -> list[Lead]:
-    """Stored leads with the same email, or the same name and company (case-insensitive)."""
-    conditions = []
-    if email and email.strip():
-        conditions.append(Lead.email == email.strip().lower())
-    if last_name and last_name.strip() and company and company.strip():
-        same_name = sa.and_(
-            sa.func.lower(Lead.last_name) == last_name.strip().lower(),
-            sa.func.lower(sa.func.coalesce(Lead.first_name, "")) == (first_name or "").strip().lower(),
-            sa.func.lower(Lead.company) == company.strip().lower(),
-        )
-        conditions.append(same_name)
-    if not conditions:
-        return []
-    query = sa.select(Lead).where(Lead.deleted_at.is_(None), sa.or_(*conditions))
-    if exclude_id:
-        query = query.where(Lead.id != exclude_id)
-    return list(db.session.scalars(query.order_by(Lead.id.desc()).limit(limit)))
+                        company: str | None, phone: str | None = None, mobile: str | None = None,
+                        exclude_id: int | None = None, limit: int = 5) -> list[Lead]:
+    """Stored leads that look like these fields, by the rules of crm.leads.duplicates (same email,
+    same phone, similar name and company); the lead form's warning lists them."""
+    from crm.leads.duplicates import find_duplicates
+
+    fields = {"email": email, "first_name": first_name, "last_name": last_name, "company": company,
+              "phone": phone, "mobile": mobile}
+    matches = find_duplicates(fields, exclude_lead_id=exclude_id, limit=limit * 2)
+    return [m.record for m in matches if m.kind == "lead"][:limit]
 
 
 def record_view(user: User, record_type: str, record_id: int) -> None:

@@ -2,9 +2,12 @@
 
 from crm.models.account import Account, Contact, company_key, email_domain, website_domain
 from crm.models.activity import ACTIVITY_KINDS, PRIORITIES, Activity
+from crm.models.assignment import AssignmentRule, AssignmentSettings, Queue, QueueMember
 from crm.models.campaign import CAMPAIGN_STATUSES, CAMPAIGN_TYPES, Campaign
 from crm.models.lead import LEAD_PICKLISTS, PICKLISTS, SALUTATIONS, Lead, LeadStatus, PicklistValue, RecentView, fold
+from crm.models.merge import LeadMatchKey, LeadMerge
 from crm.models.opportunity import (
+    CAMPAIGN_MEMBER_STATUSES,
     CONTACT_ROLES,
     FORECAST_CATEGORIES,
     KEY_FIELDS,
@@ -24,4 +27,7 @@ __all__ = [
     "Account", "Activity", "Campaign", "CampaignMember", "Contact", "Lead", "LeadStatus", "Opportunity",
     "OpportunityContactRole", "OpportunityStageHistory", "PicklistValue", "Pipeline", "RecentView", "Stage", "User",
     "company_key", "email_domain", "fold", "website_domain",
+    "LeadMatchKey", "LeadMerge",
 ]
+__all__ += ["AssignmentRule", "AssignmentSettings", "Queue", "QueueMember"]
+__all__ += ["CAMPAIGN_MEMBER_STATUSES"]

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
+from crm.models.assignment import AssignmentRule, Queue  # noqa: F401 (the relationships' targets)
 from crm.models.campaign import Campaign  # noqa: F401 (the relationship's target)
 from crm.models.user import User, utcnow
 
@@ -110,6 +111,10 @@ class Lead(db.Model):
     description: Mapped[str | None] = mapped_column(sa.Text)
     # A user owns the lead; a queue will be able to instead (then owner_id is NULL).
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # A queue owns the lead instead of a user (owner_id NULL) until one of its members takes it.
+    queue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("queues.id", ondelete="SET NULL"), index=True)
+    # The assignment rule that gave the lead its owner (crm/assignment/services.py), if one did.
+    assignment_rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignment_rules.id", ondelete="SET NULL"))
     # Lower-cased, accent-free name, company, email and phones: what live search matches.
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # What conversion made of the lead, who converted it and when (crm/leads/conversion.py).
@@ -129,6 +134,8 @@ class Lead(db.Model):
     status: Mapped[LeadStatus] = relationship(lazy="joined", innerjoin=True)
     campaign: Mapped["Campaign | None"] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    queue: Mapped["Queue | None"] = relationship()
+    assignment_rule: Mapped["AssignmentRule | None"] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
     deleted_by: Mapped[User | None] = relationship(foreign_keys=[deleted_by_id])

@@ -17,6 +17,7 @@ KEY_FIELDS = ("amount", "close_date", "probability", "next_step", "lead_source",
 MAX_KEY_FIELDS = 5
 CONTACT_ROLES = ("Decision Maker", "Economic Buyer", "Technical Buyer", "Evaluator", "Influencer",
                  "Business User", "Executive Sponsor", "Other")
+CAMPAIGN_MEMBER_STATUSES = ("Sent", "Responded")
 
 
 class Pipeline(db.Model):

