@@ -488,7 +488,7 @@ def generate_opportunities(count: int, *, accounts: list[tuple[int, str]], owner
             "stage_entered_at": created_at,
         }
         probe = SimpleNamespace(**row)
-        Opportunity.refresh_derived(probe)
+        Opportunity.refresh_derived(probe, account_name)
         row["search_text"] = probe.search_text
         chunk.append(row)
         if len(chunk) == chunk_size:

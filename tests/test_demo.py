@@ -107,7 +107,7 @@ def test_opportunities_are_what_the_app_stores(app_ctx):
         if opportunity.close_date and not stage.is_closed:
             assert abs((opportunity.close_date - NOW.date()).days) <= 180
         stored = opportunity.search_text
-        opportunity.refresh_derived()
+        opportunity.refresh_derived(opportunity.account.name)
         assert opportunity.search_text == stored
         first = history[opportunity.id]  # one creation row, as create_opportunity() writes it
         assert (first.from_stage, first.from_stage_id, first.to_stage_id, first.to_stage) == (

@@ -181,3 +181,18 @@ def test_0009_makes_leads_that_name_a_campaign_its_members(app, app_ctx):
     members = db.session.scalars(sa.select(CampaignMember)).all()
     assert [(m.campaign_id, m.lead_id, m.status) for m in members] == [(campaign_id, lead_id, "Responded")]
     assert [entry.campaign_name for entry in lead_history(db.session.get(Lead, lead_id))] == ["Salon 2026"]
+
+
+def test_0010_puts_the_account_name_in_the_search_text_of_existing_deals(app, app_ctx):
+    from crm.models import Opportunity
+    from tests.factories import make_account, make_opportunity
+
+    rep = make_user()
+    deal_id = make_opportunity(make_account(rep, name="Société Générale"), actor=rep, name="Custom Sneakers",
+                               next_step="Call").id
+    db.session.remove()
+    downgrade(revision="0009")
+    assert db.session.get(Opportunity, deal_id).search_text == "custom sneakers call"
+    db.session.remove()
+    upgrade()
+    assert db.session.get(Opportunity, deal_id).search_text == "custom sneakers call societe generale"

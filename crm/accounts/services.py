@@ -87,6 +87,11 @@ def create_account(data: dict, *, actor: User) -> Account:
 
 def update_account(account: Account, data: dict, *, actor: User) -> Account:
     """Change an account's fields. :raises InvalidParent: when the parent would make a loop"""
+    from crm.opportunities.services import refresh_account_opportunities
+
+    old_name = account.name
     _apply(account, data, actor)
     db.session.flush()
+    if account.name != old_name:
+        refresh_account_opportunities(account)  # its deals are found by its name
     return account

@@ -174,7 +174,7 @@ def _new_opportunity(lead: Lead, account: Account, name: str, amount: Decimal | 
         name=name.strip()[:120], account=account, pipeline_id=stage.pipeline_id, stage=stage,
         probability=stage.probability, amount=amount, close_date=close_date, lead_source=lead.lead_source,
         campaign_id=lead.campaign_id, owner_id=owner.id, created_by_id=actor.id, updated_by_id=actor.id)
-    opportunity.refresh_derived()
+    opportunity.refresh_derived(account.name)
     db.session.add(opportunity)
     record_creation(opportunity, actor)
     return opportunity

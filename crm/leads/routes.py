@@ -80,7 +80,8 @@ def form_response(form: LeadForm, lead: Lead | None, duplicates=(), status: int 
                   duplicates=duplicates)
 
 
-def duplicates_to_confirm(form: LeadForm, lead: Lead | None) -> list[Lead]:
+def duplicates_to_confirm(form: LeadForm, lead: Lead | None) -> list[services.PossibleDuplicate]:
+    """The leads and contacts to warn about, unless the user already chose to save anyway."""
     if form.confirm_duplicate.data == "1":
         return []
     return services.possible_duplicates(

@@ -174,17 +174,39 @@ def purge_recycle_bin(days: int = RECYCLE_BIN_DAYS) -> int:
     return result.rowcount
 
 
+class PossibleDuplicate:
+    """A stored lead or contact that the lead form's warning lists: `kind` ("lead" or "contact"),
+    the record, its score and its reasons ("email", "phone", "name"; `reason_labels` translated).
+    It compares equal to its record, so `possible_duplicates(...) == [lead]` reads naturally."""
+
+    def __init__(self, match):
+        self.record, self.kind, self.score, self.reasons = match.record, match.kind, match.score, match.reasons
+        self.reason_labels = match.reason_labels
+
+    @property
+    def id(self) -> int:
+        return self.record.id
+
+    def __eq__(self, other):
+        return self.record == (other.record if isinstance(other, PossibleDuplicate) else other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"<PossibleDuplicate {self.kind} {self.id} {self.reasons}>"
+
+
 def possible_duplicates(*, email: str | None, first_name: str | None, last_name: str | None,
                         company: str | None, phone: str | None = None, mobile: str | None = None,
-                        exclude_id: int | None = None, limit: int = 5) -> list[Lead]:
-    """Stored leads that look like these fields, by the rules of crm.leads.duplicates (same email,
-    same phone, similar name and company); the lead form's warning lists them."""
+                        exclude_id: int | None = None, limit: int = 5) -> list[PossibleDuplicate]:
+    """Stored leads and contacts that look like these fields, most likely first, by the rules of
+    crm.leads.duplicates (same email, same phone, similar name and company); the lead form's
+    warning lists them, each with its reasons."""
     from crm.leads.duplicates import find_duplicates
 
     fields = {"email": email, "first_name": first_name, "last_name": last_name, "company": company,
               "phone": phone, "mobile": mobile}
-    matches = find_duplicates(fields, exclude_lead_id=exclude_id, limit=limit * 2)
-    return [m.record for m in matches if m.kind == "lead"][:limit]
+    return [PossibleDuplicate(m) for m in find_duplicates(fields, exclude_lead_id=exclude_id, limit=limit)]
 
 
 def record_view(user: User, record_type: str, record_id: int) -> None:

@@ -118,10 +118,13 @@ class Opportunity(db.Model):
     def expected_revenue(self) -> Decimal | None:
         return None if self.amount is None else self.amount * self.probability / 100
 
-    def refresh_derived(self) -> None:
+    def refresh_derived(self, account_name: str | None) -> None:
+        """Recompute the search text: the deal's name, its next step and its account's name (so
+        "cloudy" finds the deals of Get Cloudy). The caller gives the account's name: the
+        account may not be loaded, or (seed-demo) not be an object at all."""
         from crm.models.lead import fold
 
-        self.search_text = fold(" ".join(p for p in (self.name, self.next_step) if p))
+        self.search_text = fold(" ".join(p for p in (self.name, self.next_step, account_name) if p))
 
 
 class OpportunityStageHistory(db.Model):

@@ -9,6 +9,7 @@ the other one's ended: the last move wins and no history is lost.
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from babel.numbers import NumberFormatError, get_group_symbol, parse_decimal
@@ -201,7 +202,7 @@ def create_opportunity(*, actor: User, name: str, account: Account, stage: Stage
         created_by_id=actor.id, updated_by_id=actor.id, created_at=now, updated_at=now, stage_entered_at=now)
     if probability is not None and not stage.is_closed:
         set_probability(opportunity, probability)
-    opportunity.refresh_derived()
+    opportunity.refresh_derived(account.name)
     db.session.add(opportunity)
     db.session.flush()
     _record_history(opportunity, None, actor, now)
@@ -231,7 +232,7 @@ def update_opportunity(opportunity: Opportunity, *, actor: User, **fields) -> Op
         setattr(opportunity, name, value)
     opportunity.updated_by_id = actor.id
     opportunity.updated_at = utcnow()
-    opportunity.refresh_derived()
+    opportunity.refresh_derived(db.session.get(Account, opportunity.account_id).name)
     db.session.flush()
     return opportunity
 
@@ -310,6 +311,23 @@ def set_guidance(stage: Stage, text: str | None) -> None:
         raise GuidanceTooLong()
     stage.guidance = text or None
     db.session.flush()
+
+
+def refresh_account_opportunities(account: Account) -> int:
+    """After an account's rename: its deals' search text follows (they are found by its name).
+    Return how many were rewritten."""
+    rows = db.session.execute(sa.select(Opportunity.id, Opportunity.name, Opportunity.next_step)
+                              .where(Opportunity.account_id == account.id)).all()
+    values = []
+    for row in rows:
+        probe = SimpleNamespace(name=row.name, next_step=row.next_step)
+        Opportunity.refresh_derived(probe, account.name)
+        values.append({"row_id": row.id, "search_text": probe.search_text})
+    if values:
+        table = Opportunity.__table__
+        db.session.execute(table.update().where(table.c.id == sa.bindparam("row_id"))
+                           .values(search_text=sa.bindparam("search_text")), values)
+    return len(values)
 
 
 def delete_opportunity(opportunity: Opportunity, *, actor: User) -> None:

@@ -238,3 +238,69 @@ def test_a_lead_records_its_campaign(app, rep_client):
     assert refused.status_code == 422 and "Not a valid choice" in refused.get_data(as_text=True)
     cleared = post(rep_client, f"/leads/{lead.id}/edit", {**APARNA, "campaign_id": ""})
     assert cleared.status_code == 303 and leads_in_db(app)[0].campaign_id is None
+
+
+def contact_like_aparna(app, rep, **overrides):
+    """A contact with Aparna's email at another account: (contact id, account name)."""
+    from tests.factories import make_account, make_contact
+
+    with app.app_context():
+        account = make_account(rep, name="Cloudy & Sons")
+        contact = make_contact(account, rep, **({"first_name": "Aparna", "last_name": "Bosu-Ray",
+                                                 "email": APARNA["email"]} | overrides))
+        return contact.id, account.name
+
+
+def warning_item(body, href):
+    """The <li> of the duplicate warning that links to `href`."""
+    import re
+
+    items = re.findall(r"<li>.*?</li>", body, flags=re.S)
+    found = [item for item in items if f'href="{href}"' in item]
+    assert len(found) == 1, body
+    return found[0]
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["fragment", "page"])
+def test_duplicate_warning_lists_contacts_too(app, rep_client, rep, aparna, htmx):
+    contact_id, _ = contact_like_aparna(app, rep)
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = post(rep_client, "/leads/new", {**APARNA, "email": "APARNA@gogetcloudywest.com"}, headers=headers)
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert ("<html" in body) is not htmx
+    assert "This lead looks like one already stored" in body and "Save anyway" in body
+    lead_item = warning_item(body, f"/leads/{aparna.id}")
+    assert "Same email" in lead_item and "Get Cloudy West" in lead_item
+    contact_item = warning_item(body, f"/contacts/{contact_id}")
+    # The contact shows its own name, its account (escaped) and why it matched: the email only.
+    assert "Aparna Bosu-Ray" in contact_item and "Cloudy &amp; Sons" in contact_item
+    assert "Same email" in contact_item and "Same phone" not in contact_item
+    assert body.index(f'href="/leads/{aparna.id}"') < body.index(f'href="/contacts/{contact_id}"')
+    assert len(leads_in_db(app)) == 1
+    # Nothing is blocked: confirming saves the lead anyway.
+    again = post(rep_client, "/leads/new", {**APARNA, "confirm_duplicate": "1"}, headers=headers)
+    assert again.status_code == (204 if htmx else 303) and len(leads_in_db(app)) == 2
+
+
+def test_a_matching_contact_alone_brings_the_warning(app, rep_client, rep):
+    contact_id, _ = contact_like_aparna(app, rep)
+    response = post(rep_client, "/leads/new", APARNA, headers={"HX-Request": "true"})
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert body.startswith('<form id="lead-form"') and 'href="/leads/' not in body
+    assert "Same email" in warning_item(body, f"/contacts/{contact_id}")
+    assert leads_in_db(app) == []
+    assert post(rep_client, "/leads/new", {**APARNA, "confirm_duplicate": "1"}).status_code == 303
+    assert len(leads_in_db(app)) == 1
+
+
+def test_duplicate_warning_reasons_are_translated(app, rep_client, rep):
+    contact_id, _ = contact_like_aparna(app, rep)
+    with app.app_context():
+        from crm.models import User
+
+        db.session.get(User, rep.id).locale = "fr"
+        db.session.commit()
+    body = post(rep_client, "/leads/new", APARNA, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Même e-mail" in warning_item(body, f"/contacts/{contact_id}")

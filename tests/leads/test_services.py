@@ -159,3 +159,29 @@ def test_status_and_rating_sort_follow_the_admins_order(app_ctx):
     assert [lead.last_name for lead in by_rating][:3] == ["Hot one", "Warm one", "Cold one"]
     by_status = queries.lead_page(queries.LeadFilters(view="all", sort="-status"), rep).items
     assert by_status[0].last_name == "Working"
+
+
+def test_possible_duplicates_lists_contacts_with_their_reasons(app, app_ctx):
+    from tests.factories import make_account, make_contact
+
+    rep = make_user()
+    lead = make_lead(rep, first_name="Aparna", last_name="Bosu", company="Get Cloudy West",
+                     email="aparna@gogetcloudywest.com")
+    contact = make_contact(make_account(rep, name="Cloudy Holdings"), rep, first_name="Aparna",
+                           last_name="Bosu-Ray", email="aparna@gogetcloudywest.com")
+    found = services.possible_duplicates(email="APARNA@gogetcloudywest.com", first_name=None,
+                                         last_name="Other", company="Other")
+    assert [(d.kind, d.id) for d in found] == [("lead", lead.id), ("contact", contact.id)]
+    assert found == [lead, contact] and found[1].record is contact
+    assert found[1].reasons == ["email"]
+    with app.test_request_context():
+        assert [str(r) for r in found[1].reason_labels] == ["Same email"]
+    # A contact alone is still a possible duplicate; excluding the lead being edited keeps it.
+    only_contact = services.possible_duplicates(email=contact.email, first_name=None, last_name=None, company=None,
+                                                exclude_id=lead.id)
+    assert [(d.kind, d.id) for d in only_contact] == [("contact", contact.id)]
+    # A deleted contact is not.
+    contact.deleted_at = utcnow()
+    db.session.commit()
+    assert services.possible_duplicates(email=contact.email, first_name=None, last_name=None, company=None,
+                                        exclude_id=lead.id) == []

@@ -123,3 +123,20 @@ def test_the_default_orders_read_an_index_instead_of_sorting(twenty_thousand):
         f = filters(view=view)
         text = plan(queries.sorted_query(queries.filtered(f, user), f).limit(51))
         assert "ix_opportunities_" in text and "TEMP B-TREE FOR ORDER BY" not in text, (view, text)
+
+
+def test_search_finds_deals_by_their_accounts_name_and_follows_a_rename(app_ctx):
+    from crm.accounts.services import update_account
+
+    rep = make_user()
+    cloudy = make_account(rep, name="Get Cloudy")
+    deal = make_opportunity(cloudy, actor=rep, name="50 Custom Sneakers")
+    make_opportunity(make_account(rep, name="Other Shoes"), actor=rep, name="Boots")
+
+    def found(q):
+        return [o.id for o in queries.opportunity_page(filters(view="all", q=q), rep)[0].items]
+
+    assert found("cloudy") == [deal.id]
+    update_account(cloudy, {"name": "Sunny Skies"}, actor=rep)
+    db.session.commit()
+    assert found("cloudy") == [] and found("sunny sk") == [deal.id]

@@ -337,7 +337,7 @@ def test_edit_changes_fields_stage_and_probability_in_one_go(app, rep_client, op
         assert stored_opp.name == "Sneakers x60" and stored_opp.amount == Decimal("9600.00")
         assert stored_opp.stage_id == negotiation and stored_opp.next_step == "Sign"
         assert stored_opp.probability == stored_opp.stage.probability and not stored_opp.probability_overridden
-        assert stored_opp.search_text == "sneakers x60 sign"
+        assert stored_opp.search_text == "sneakers x60 sign get cloudy"  # name, next step, account
     assert history_of(app, opportunity.id) == [(None, "Needs Analysis"), ("Needs Analysis", "Negotiation/Review")]
     # A probability set by hand stays (overridden), and the stage has not changed: no history row.
     post(rep_client, f"/opportunities/{opportunity.id}/edit",
