@@ -23,21 +23,43 @@
   }
 
   // Ask the loss reason in the board's dialog; `done` gets the reason, or null when cancelled
-  // (Cancel, Escape). The dialog's form has method="dialog": its buttons set returnValue.
+  // (Cancel, Escape). One question at a time: `pendingReason` is the open question's callback,
+  // answered once. The confirm button's submit answers it at once (method="dialog" then closes
+  // the dialog); any other way the dialog closes answers null.
+  var pendingReason = null;
+  var wiredDialogs = [];
+
+  function answerReason(value) {
+    var done = pendingReason;
+    pendingReason = null;
+    if (done) done(value);
+  }
+
+  function wire(dialog) {
+    if (wiredDialogs.indexOf(dialog) !== -1) return;
+    wiredDialogs.push(dialog);
+    var select = dialog.querySelector("select");
+    dialog.querySelector("form").addEventListener("submit", function (event) {
+      if (event.submitter && event.submitter.value === "confirm" && select.value) answerReason(select.value);
+    });
+    dialog.addEventListener("close", function () { answerReason(null); });
+  }
+
   function askLossReason(board, card, done) {
     var dialog = board && document.getElementById(board.dataset.lossDialog || "");
     if (!dialog || !dialog.showModal) {
       done(""); // no dialog: the server refuses the move and says why
       return;
     }
+    // Already asking: a second request for the same answer must not reset the reason the
+    // user is choosing; the first request gets the answer.
+    if (dialog.open) return;
+    wire(dialog);
     var select = dialog.querySelector("select");
     var name = card.querySelector(".board-card-name");
     select.value = "";
     dialog.querySelector("[data-deal-name]").textContent = name ? name.textContent : "";
-    dialog.returnValue = "";
-    dialog.addEventListener("close", function () {
-      done(dialog.returnValue === "confirm" && select.value ? select.value : null);
-    }, {once: true});
+    pendingReason = done;
     dialog.showModal();
     select.focus();
   }
