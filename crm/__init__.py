@@ -88,8 +88,10 @@ def create_app(config: dict | None = None) -> Flask:
     from crm.campaigns import bp as campaigns_bp
     from crm.contacts import bp as contacts_bp
     from crm.home import bp as home_bp
+    from crm.imports import bp as imports_bp
     from crm.leads import bp as leads_bp
     from crm.opportunities import bp as opportunities_bp
+    from crm.webforms import bp as webforms_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -100,6 +102,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(contacts_bp, url_prefix="/contacts")
     app.register_blueprint(opportunities_bp, url_prefix="/opportunities")
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
+    # Both declare full paths: /forms and the public /w2l/<key>; /leads/import...
+    app.register_blueprint(webforms_bp)
+    app.register_blueprint(imports_bp)
 
     from crm import cli, demo
 

@@ -418,3 +418,11 @@ def undo_merge(merge: LeadMerge, *, actor: User) -> Lead:
     db.session.flush()
     db.session.expire_all()
     return survivor
+
+
+def flag_if_duplicate(lead: Lead) -> bool:
+    """Flag a lead that arrived unattended (web form, import) when it looks like a stored lead or
+    contact. It is kept either way: a person checks the flag, nothing is rejected. Returns the flag."""
+    fields = {name: getattr(lead, name) for name in ("email", "first_name", "last_name", "company", "phone", "mobile")}
+    lead.possible_duplicate = bool(find_duplicates(fields, exclude_lead_id=lead.id, limit=1))
+    return lead.possible_duplicate

@@ -83,7 +83,7 @@ def _clean(value):
     return value
 
 
-def _apply(lead: Lead, data: dict, actor: User) -> None:
+def _apply(lead: Lead, data: dict, actor: User | None) -> None:
     for field in EDITABLE_FIELDS:
         if field in data:
             setattr(lead, field, _clean(data[field]))
@@ -92,15 +92,19 @@ def _apply(lead: Lead, data: dict, actor: User) -> None:
     lead.phone_e164 = e164(lead.phone)
     lead.mobile_e164 = e164(lead.mobile)
     lead.refresh_search_text()
-    lead.updated_by_id = actor.id
+    lead.updated_by_id = actor.id if actor else None
     lead.updated_at = utcnow()
 
 
-def create_lead(data: dict, *, actor: User, owner: User | None = None,
+def create_lead(data: dict, *, actor: User | None, owner: User | None = None,
                 status: LeadStatus | None = None) -> Lead:
-    """Store a new lead owned by `owner` (default: the actor) in the default status."""
-    lead = Lead(status=status or default_status(), owner_id=(owner or actor).id,
-                created_by_id=actor.id)
+    """Store a new lead owned by `owner` (default: the actor) in the default status.
+
+    `actor` is None for a lead nobody typed (a web form's post): then no user created it, and
+    without an `owner` it has none until the assignment rules give it one."""
+    owner = owner or actor
+    lead = Lead(status=status or default_status(), owner_id=owner.id if owner else None,
+                created_by_id=actor.id if actor else None)
     _apply(lead, data, actor)
     db.session.add(lead)
     db.session.flush()

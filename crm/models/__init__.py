@@ -31,3 +31,7 @@ __all__ = [
 ]
 __all__ += ["AssignmentRule", "AssignmentSettings", "Queue", "QueueMember"]
 __all__ += ["CAMPAIGN_MEMBER_STATUSES"]
+
+# Web-to-Lead forms and lead imports: their modules export their own names.
+import crm.models.lead_import  # noqa: E402,F401
+import crm.models.web_form  # noqa: E402,F401

@@ -115,6 +115,9 @@ class Lead(db.Model):
     queue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("queues.id", ondelete="SET NULL"), index=True)
     # The assignment rule that gave the lead its owner (crm/assignment/services.py), if one did.
     assignment_rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignment_rules.id", ondelete="SET NULL"))
+    # Set when a lead that arrived unattended (web form, import) looked like a stored lead or
+    # contact: it is kept, never rejected, and the flag asks a person to check (lead page).
+    possible_duplicate: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Lower-cased, accent-free name, company, email and phones: what live search matches.
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # What conversion made of the lead, who converted it and when (crm/leads/conversion.py).

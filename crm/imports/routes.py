@@ -1,0 +1,3 @@
+"""Routes of the lead import (placeholder: being written)."""
+
+from crm.imports import bp  # noqa: F401

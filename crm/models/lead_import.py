@@ -1,0 +1,1 @@
+"""Lead imports and their saved mappings (placeholder: being written)."""

@@ -1,0 +1,1 @@
+"""Web-to-Lead forms and what they received (placeholder: being written)."""

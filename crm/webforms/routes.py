@@ -1,0 +1,3 @@
+"""Routes of the Web-to-Lead forms (placeholder: being written)."""
+
+from crm.webforms import bp  # noqa: F401
