@@ -242,6 +242,37 @@ def take(lead: Lead, user: User) -> Lead:
     return lead
 
 
+# Most leads changed by one "Change owner" from the list (a page of the list is 50).
+MAX_REASSIGN = 200
+
+
+def reassign(leads: list[Lead], *, actor: User, owner: User | None = None, queue: Queue | None = None,
+             use_rules: bool = False) -> int:
+    """Give several leads at once to a user, to a queue, or to whatever the active rules say.
+
+    Converted leads keep their owner (read-only). A hand-picked owner clears the rule that had
+    assigned the lead; a queue with round-robin deals them out in turn. Returns how many changed.
+    """
+    changed = 0
+    now = utcnow()
+    for lead in leads:
+        if lead.is_converted:
+            continue
+        before = (lead.owner_id, lead.queue_id)
+        if use_rules:
+            assign(lead, actor=actor)
+        elif queue is not None:
+            _give_to_queue(lead, queue)
+            lead.assignment_rule_id = None
+        else:
+            lead.owner_id, lead.queue_id, lead.assignment_rule_id = owner.id, None, None
+        if (lead.owner_id, lead.queue_id) != before:
+            lead.updated_by_id, lead.updated_at = actor.id, now
+            changed += 1
+    db.session.flush()
+    return changed
+
+
 # Rules
 
 def rules() -> list[AssignmentRule]:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("leads", __name__)
 
-from crm.leads import board, convert, duplicates_routes, routes  # noqa: E402,F401
+from crm.leads import board, bulk, convert, duplicates_routes, routes  # noqa: E402,F401

@@ -45,6 +45,10 @@ def convert_form(lead: Lead, matches: list[Account]) -> ConvertForm:
         form.account_id.data = str(matches[0].id) if matches else "new"
         form.account_name.data = conversion.account_name_for(lead)
         form.contact_id.data = "new"
+        # From the Duplicates page (Lead and contact): the contact the lead looks like, and its account.
+        contact = db.session.get(Contact, chosen_id(request.args.get("contact_id")) or 0)
+        if contact is not None and contact.deleted_at is None and contact.account_id is not None:
+            form.account_id.data, form.contact_id.data = str(contact.account_id), str(contact.id)
         form.opportunity_id.data = "new"
         name = matches[0].name if matches else conversion.account_name_for(lead)
         form.opportunity_name.data = f"{name} - "

@@ -300,6 +300,79 @@ def likely_pairs(after: str | None = None, *, per_page: int = PER_PAGE, max_scan
                     next_after=f"{last[1]}-{last[0]}" if has_next and last else None)
 
 
+@dataclass
+class ContactPair:
+    """A lead that looks like a stored contact: the same person, already a customer's contact."""
+
+    lead: Lead
+    contact: Contact
+    score: int
+    reasons: list
+
+    @property
+    def reason_labels(self) -> list:
+        return [REASONS[r] for r in self.reasons]
+
+
+def _live_contacts(query):
+    return query.where(Contact.deleted_at.is_(None))
+
+
+def _lead_contact_candidates():
+    """(lead_id, contact_id) of live leads and contacts sharing an email, a phone, or a company:
+    every branch joins through an indexed key (email, E.164 number, account name key)."""
+    branches = [
+        _live_contacts(_live_leads(sa.select(Lead.id.label("lead_id"), Contact.id.label("contact_id"))
+                                   .join(Contact, Contact.email == Lead.email)))]
+    for lead_phone in (Lead.phone_e164, Lead.mobile_e164):
+        for contact_phone in (Contact.phone_e164, Contact.mobile_e164):
+            branches.append(_live_contacts(_live_leads(
+                sa.select(Lead.id, Contact.id).join(Contact, contact_phone == lead_phone)
+                .where(lead_phone.is_not(None)))))
+    # Same company (the lead's company key is the account's name key): the names are compared by score().
+    branches.append(_live_contacts(_live_leads(
+        sa.select(Lead.id, Contact.id).join(LeadMatchKey, LeadMatchKey.lead_id == Lead.id)
+        .join(Account, sa.and_(Account.name_key == LeadMatchKey.company_key, Account.deleted_at.is_(None)))
+        .join(Contact, Contact.account_id == Account.id)
+        .where(LeadMatchKey.company_key != ""))))
+    union = sa.union(*branches).subquery()
+    return union
+
+
+def likely_contact_pairs(after: str | None = None, *, per_page: int = PER_PAGE,
+                         max_scan: int = MAX_SCAN) -> PairPage:
+    """One page of leads that look like a stored contact, newest lead first, by the same rules and
+    the same cursor paging as likely_pairs() ("lead_id-contact_id" of the last pair scanned)."""
+    pairs = _lead_contact_candidates()
+    query = sa.select(pairs.c.lead_id, pairs.c.contact_id).order_by(pairs.c.lead_id.desc(), pairs.c.contact_id.desc())
+    if cursor := _parse_cursor(after):
+        lead_id, contact_id = cursor
+        query = query.where(sa.or_(pairs.c.lead_id < lead_id,
+                                   sa.and_(pairs.c.lead_id == lead_id, pairs.c.contact_id < contact_id)))
+    rows = db.session.execute(query.limit(max_scan + 1)).all()
+    more, rows = len(rows) > max_scan, rows[:max_scan]
+    items, scanned, leads, contacts = [], 0, {}, {}
+    while scanned < len(rows) and len(items) < per_page:
+        chunk = rows[scanned:scanned + SCORE_CHUNK]
+        for lead in db.session.scalars(sa.select(Lead).where(Lead.id.in_({r[0] for r in chunk} - leads.keys()))):
+            leads[lead.id] = (lead, lead_candidate(lead))
+        for contact in db.session.scalars(sa.select(Contact).where(Contact.id.in_({r[1] for r in chunk}
+                                                                                  - contacts.keys()))):
+            contacts[contact.id] = (contact, contact_candidate(contact))
+        for lead_id, contact_id in chunk:
+            scanned += 1
+            (lead, lead_key), (contact, contact_key) = leads[lead_id], contacts[contact_id]
+            value, reasons = score(lead_key, contact_key)
+            if reasons:
+                items.append(ContactPair(lead, contact, value, reasons))
+                if len(items) == per_page:
+                    break
+    has_next = more or scanned < len(rows)
+    last = rows[scanned - 1] if scanned else None
+    return PairPage(items=items, after=after, scanned=scanned,
+                    next_after=f"{last[0]}-{last[1]}" if has_next and last else None)
+
+
 # Merging
 
 def _jsonable(value):

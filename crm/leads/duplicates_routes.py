@@ -20,13 +20,16 @@ MAX_IDS_LENGTH = 40
 @bp.route("/duplicates")
 @login_required
 def duplicates_index():
-    """Likely duplicate leads, newest first, 50 a page; htmx (Next) gets only the list."""
+    """Likely duplicates, newest first, 50 a page: pairs of leads, or (kind=contacts) leads that
+    look like a stored contact; htmx (Next) gets only the list."""
     if duplicates.sync_match_keys():
         db.session.commit()  # keys of leads inserted in bulk, computed once
+    kind = "contacts" if request.args.get("kind") == "contacts" else "leads"
     after = request.args.get("after", "")[:MAX_IDS_LENGTH] or None
-    response = render("leads/duplicates.html", "leads/_duplicate_list.html", page=duplicates.likely_pairs(after))
+    page = duplicates.likely_contact_pairs(after) if kind == "contacts" else duplicates.likely_pairs(after)
+    response = render("leads/duplicates.html", "leads/_duplicate_list.html", page=page, kind=kind)
     if wants_fragment():
-        response.headers["HX-Push-Url"] = url_for("leads.duplicates_index", after=after)
+        response.headers["HX-Push-Url"] = url_for("leads.duplicates_index", kind=kind, after=after)
     return response
 
 

@@ -13,7 +13,7 @@ from crm.lists import ListFilters, Page, last_viewed_first, ordered, owner_filte
 from crm.models import Lead, LeadStatus, PicklistValue, QueueMember, User
 from crm.search import search
 
-VIEWS = ("my_open", "all_open", "recent", "converted", "all", "my_queues")
+VIEWS = ("my_open", "all_open", "recent", "converted", "all", "my_queues", "duplicates")
 SORTS = {
     "name": (Lead.last_name, Lead.first_name),
     "company": (Lead.company,),
@@ -56,6 +56,9 @@ def lead_query(filters: LeadFilters, user: User) -> sa.Select:
         # Open leads waiting in the queues the user is a member of, to take.
         mine = sa.select(QueueMember.queue_id).where(QueueMember.user_id == user.id)
         query = query.where(Lead.queue_id.in_(mine), Lead.status_id.in_(open_ids))
+    elif filters.view == "duplicates":
+        # Open leads that came in unattended (web form, import) looking like a stored record.
+        query = query.where(Lead.possible_duplicate, Lead.status_id.in_(open_ids))
     elif filters.view == "converted":
         query = query.where(Lead.status_id.in_(converted_ids))
     elif filters.view == "recent":

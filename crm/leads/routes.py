@@ -29,7 +29,11 @@ def active_users() -> list[User]:
 
 
 def list_context(filters: queries.LeadFilters) -> dict:
+    from crm.leads.bulk import list_form  # here: crm.leads.bulk imports this module
+
     return {
+        # "Change owner" of the ticked rows returns to this very list (filters, sort, page).
+        "owner_form": list_form(url_for("leads.index", **filters.args())),
         "filters": filters,
         "result": queries.lead_page(filters, current_user),
         "statuses": services.statuses(),
@@ -38,7 +42,7 @@ def list_context(filters: queries.LeadFilters) -> dict:
         "sources": services.picklist("lead_source"),
         "views": [("my_open", _("My open leads")), ("all_open", _("All open leads")),
                   ("recent", _("Recently viewed")), ("converted", _("Converted")), ("all", _("All leads")),
-                  ("my_queues", _("My queues"))],
+                  ("my_queues", _("My queues")), ("duplicates", _("Possible duplicates"))],
     }
 
 
@@ -132,8 +136,25 @@ def show(lead_id: int):
     lead = get_lead(lead_id, current_user)
     services.record_view(current_user, "lead", lead.id)
     db.session.commit()
-    return render_template("leads/show.html", lead=lead, statuses=services.statuses(),
+    # A lead flagged on arrival (web form, import) shows what it looks like, to merge or clear.
+    matches = services.possible_duplicates(
+        email=lead.email, first_name=lead.first_name, last_name=lead.last_name, company=lead.company,
+        phone=lead.phone, mobile=lead.mobile, exclude_id=lead.id) if lead.possible_duplicate else []
+    return render_template("leads/show.html", lead=lead, statuses=services.statuses(), duplicate_matches=matches,
                            **timeline_context(lead=lead))
+
+
+@bp.route("/<int:lead_id>/not-a-duplicate", methods=["POST"])
+@login_required
+def clear_duplicate_flag(lead_id: int):
+    """Someone checked the flagged lead: it is not a duplicate (the flag goes, nothing else changes)."""
+    lead = get_lead(lead_id, current_user)
+    if lead.possible_duplicate:
+        lead.possible_duplicate = False
+        lead.updated_by_id = current_user.id
+        db.session.commit()
+        flash(_("%(name)s is no longer flagged as a possible duplicate.", name=lead.name), "success")
+    return redirect_after_post(url_for("leads.show", lead_id=lead.id))
 
 
 @bp.route("/<int:lead_id>/edit", methods=["GET", "POST"])

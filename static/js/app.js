@@ -34,3 +34,14 @@ document.addEventListener("htmx:sendError", function () {
   p.textContent = document.body.dataset.networkError;
   messages.replaceChildren(p);
 });
+
+// "Tick every lead of this page": a header checkbox ticks the rows' boxes of the same name.
+// Delegated, so it keeps working after htmx swaps the list.
+document.addEventListener("change", function (event) {
+  var all = event.target;
+  if (!all.matches || !all.matches("input[data-select-all]")) return;
+  var table = all.closest("table");
+  if (!table) return;
+  table.querySelectorAll('input[type="checkbox"][name="' + all.getAttribute("data-select-all") + '"]')
+    .forEach(function (box) { box.checked = all.checked; });
+});

@@ -276,3 +276,53 @@ def test_my_queues_lists_the_leads_waiting_in_my_queues(app, rep_client, rep):
     assert "My queues" in rep_client.get("/leads").get_data(as_text=True)
     other = rep_client.get("/leads?view=my_open", headers=HX).get_data(as_text=True)
     assert "Waiting" not in other
+
+
+def test_change_owner_of_ticked_leads_from_the_list(app, rep_client, rep):
+    with app.app_context():
+        ana = make_user(name="Ana Admin")
+        paris = make_queue(name="Paris")
+        leads = [make_lead(db.session.get(type(ana), rep.id), last_name=f"Ticked {i}") for i in range(3)]
+        ids, ana_id, paris_id = [lead.id for lead in leads], ana.id, paris.id
+    page = rep_client.get("/leads?view=all").get_data(as_text=True)
+    assert 'id="change-owner"' in page and f'name="lead_ids" value="{ids[0]}" form="change-owner"' in page
+    assert f'<option value="user:{ana_id}">Ana Admin</option>' in page and f'value="queue:{paris_id}"' in page
+    # The same form comes with the list's HTMX fragment (search, filters, pages).
+    fragment = rep_client.get("/leads?view=all&q=Ticked", headers=HX).get_data(as_text=True)
+    assert "<html" not in fragment and 'id="change-owner"' in fragment
+
+    response = post(rep_client, "/leads/change-owner", {"target": f"user:{ana_id}", "lead_ids": ids[:2],
+                                                         "next": "/leads?view=all&q=Ticked"})
+    assert response.status_code == 303 and response.headers["Location"] == "/leads?view=all&q=Ticked"
+    with app.app_context():
+        owners = [db.session.get(Lead, i).owner_id for i in ids]
+    assert owners == [ana_id, ana_id, rep.id]
+    assert "2 leads changed owner." in rep_client.get("/leads").get_data(as_text=True)
+
+    response = post(rep_client, "/leads/change-owner", {"target": f"queue:{paris_id}", "lead_ids": [ids[2]]},
+                    headers=HX)
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == "/leads"
+    with app.app_context():
+        lead = db.session.get(Lead, ids[2])
+        assert (lead.owner_id, lead.queue_id) == (None, paris_id)
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"target": "user:999999", "lead_ids": ["1"]}, "Choose a new owner from the list."),
+    ({"target": "rules"}, "Tick the leads to give to the new owner."),
+    ({"target": "rules", "lead_ids": ["1", "x"]}, "Tick the leads to give to the new owner."),
+    ({"target": "rules", "lead_ids": [str(i) for i in range(1, 202)]}, "at most 200 leads"),
+])
+def test_change_owner_refuses_bad_input_and_changes_nothing(app, rep_client, rep, data, message):
+    with app.app_context():
+        lead = make_lead(db.session.get(Lead.owner.property.mapper.class_, rep.id))
+        lead_id = lead.id
+    response = post(rep_client, "/leads/change-owner", {**data, "next": "https://evil.example/"})
+    assert response.status_code == 303 and response.headers["Location"] == "/leads"
+    assert message in rep_client.get("/leads").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Lead, lead_id).owner_id == rep.id
+
+
+def test_change_owner_needs_csrf_and_sign_in(client, rep):
+    assert client.post("/leads/change-owner", data={"target": "rules", "lead_ids": ["1"]}).status_code in (302, 400)

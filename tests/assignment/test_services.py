@@ -247,3 +247,32 @@ def test_two_members_take_at_once_one_wins(app):
     with app.app_context():
         lead = db.session.get(Lead, lead_id)
         assert lead.owner_id in user_ids and lead.queue_id is None
+
+
+def test_reassign_to_a_user_a_queue_or_the_rules_skips_converted_leads(app_ctx):
+    rep, ana, ben = make_user(), make_user(name="Ana"), make_user(name="Ben")
+    paris = queue(ana, ben, round_robin=True)
+    by_country = rule(country="France", owner_user_id=ben.id)
+    leads = [make_lead(rep, country="France"), make_lead(rep, country="Spain"), make_lead(rep, country="France")]
+    converted = make_lead(rep)
+    converted.status = db.session.scalar(sa.select(services.Lead.status.property.mapper.class_)
+                                         .where(sa.text("is_converted")))
+    db.session.commit()
+
+    assert services.reassign([*leads, converted], actor=rep, owner=ana) == 3
+    db.session.commit()
+    assert {lead.owner_id for lead in leads} == {ana.id} and converted.owner_id == rep.id
+    assert all(lead.updated_by_id == rep.id and lead.assignment_rule_id is None for lead in leads)
+    # Giving them to whoever owns them already changes nothing.
+    assert services.reassign(leads, actor=rep, owner=ana) == 0
+
+    # A round-robin queue deals them out in turn.
+    services.reassign(leads, actor=rep, queue=paris)
+    db.session.commit()
+    assert [lead.owner_id for lead in leads] == [ana.id, ben.id, ana.id]
+
+    # The rules: France goes to Ben by the rule (recorded), Spain keeps its owner (no default owner).
+    services.reassign(leads, actor=rep, use_rules=True)
+    db.session.commit()
+    assert [lead.owner_id for lead in leads] == [ben.id, ben.id, ben.id]
+    assert [lead.assignment_rule_id for lead in leads] == [by_country.id, None, by_country.id]

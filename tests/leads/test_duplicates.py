@@ -227,3 +227,48 @@ def test_only_the_latest_merge_of_a_survivor_can_be_undone(app_ctx):
     assert db.session.scalars(sa.select(Lead.id).where(Lead.deleted_at.is_(None)).order_by(Lead.id)).all() == \
         [a.id, b.id, c.id]
     assert db.session.scalar(sa.select(LeadStatus.id).limit(1)) is not None
+
+
+def test_likely_contact_pairs_find_leads_that_are_stored_contacts(app_ctx):
+    rep = make_user()
+    socgen = make_account(rep, name="Société Générale")
+    helene = make_contact(socgen, rep, first_name="Helene", last_name="Lefevre", email="hl@socgen.example")
+    by_name = make_lead(rep, email=None, first_name="Hélène", last_name="Lefèvre", company="Société Générale SA")
+    by_email = make_lead(rep, email="HL@socgen.example", last_name="Someone", company="Elsewhere")
+    by_phone_contact = make_contact(make_account(rep, name="Acme"), rep, last_name="Ng", phone="+1 650 253 0000",
+                                    phone_e164="+16502530000")
+    by_phone = make_lead(rep, email=None, last_name="Other", company="Nope", mobile="(650) 253-0000")
+    # Same company, another person: a candidate by company, scored out.
+    make_lead(rep, email=None, first_name="Paul", last_name="Martin", company="Societe Generale")
+    converted = make_lead(rep, email="hl@socgen.example", last_name="Lefevre", company="Société Générale")
+    converted.status = db.session.scalar(sa.select(LeadStatus).where(LeadStatus.is_converted))
+    gone = make_contact(socgen, rep, last_name="Gone", email="gone@socgen.example")
+    make_lead(rep, email="gone@socgen.example", last_name="Gone", company="Société Générale")
+    gone.deleted_at = gone.created_at
+    db.session.commit()
+
+    page = duplicates.likely_contact_pairs()
+    found = {(p.lead.id, p.contact.id): p.reasons for p in page.items}
+    assert found == {(by_name.id, helene.id): ["name"], (by_email.id, helene.id): ["email"],
+                     (by_phone.id, by_phone_contact.id): ["phone"]}
+    assert [p.lead.id for p in page.items] == sorted((p.lead.id for p in page.items), reverse=True)
+    assert not page.has_next
+
+    first = duplicates.likely_contact_pairs(per_page=1)
+    assert len(first.items) == 1 and first.has_next
+    rest = duplicates.likely_contact_pairs(first.next_after, per_page=10)
+    assert {(p.lead.id, p.contact.id) for p in first.items + rest.items} == set(found)
+
+
+def test_flag_if_duplicate_flags_and_never_rejects(app_ctx):
+    rep = make_user()
+    stored_lead = make_lead(rep, email="aparna@gcw.example", last_name="Bosu", company="GCW")
+    twin = make_lead(rep, email="APARNA@gcw.example", last_name="Bosu", company="GCW")
+    other = make_lead(rep, email="someone@else.example", last_name="Else", company="Nowhere")
+    assert duplicates.flag_if_duplicate(twin) is True and twin.possible_duplicate
+    assert duplicates.flag_if_duplicate(other) is False and not other.possible_duplicate
+    # The lead compared is never its own duplicate.
+    assert duplicates.flag_if_duplicate(stored_lead) is True  # because of twin
+    twin.deleted_at = twin.created_at
+    db.session.flush()
+    assert duplicates.flag_if_duplicate(stored_lead) is False

@@ -152,3 +152,57 @@ def test_merge_and_undo_need_csrf(app, rep_client, pair):
     assert rep_client.post(f"/leads/merges/{merge_id}/undo").status_code == 400
     with app.app_context():
         assert db.session.get(LeadMerge, merge_id).undone_at is None
+
+
+def test_lead_and_contact_tab_lists_pairs_and_offers_conversion_into_the_contact(app, rep_client, rep):
+    from tests.factories import make_account, make_contact
+
+    with app.app_context():
+        actor = db.session.get(User, rep.id)
+        account = make_account(actor, name="Get Cloudy West")
+        contact = make_contact(account, actor, first_name="Aparna", last_name="Bosu", email="aparna@gcw.example")
+        lead = make_lead(actor, first_name="Aparna", last_name="Bosu", company="Elsewhere", email="Aparna@GCW.example")
+        db.session.commit()
+        lead_id, contact_id, account_id = lead.id, contact.id, account.id
+    page = rep_client.get("/leads/duplicates?kind=contacts")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in html and 'aria-current="page">Lead and contact' in html
+    assert f'/contacts/{contact_id}"' in html and "Same email" in html
+    convert_url = f"/leads/{lead_id}/convert?contact_id={contact_id}"
+    assert convert_url.replace("?", "?").replace("&", "&amp;") in html
+    fragment = rep_client.get("/leads/duplicates?kind=contacts", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and body.lstrip().startswith('<div id="duplicate-list">') and "Bosu" in body
+    assert "kind=contacts" in fragment.headers["HX-Push-Url"]
+    # The lead-and-lead tab does not list it (one lead only).
+    assert f"/leads/{lead_id}\"" not in rep_client.get("/leads/duplicates").get_data(as_text=True)
+    # The convert page opens with that contact and its account chosen.
+    convert = rep_client.get(convert_url).get_data(as_text=True)
+    assert f'name="account_id" value="{account_id}" checked' in convert
+    assert f'value="{contact_id}" checked' in convert
+
+
+def test_a_flagged_lead_lists_what_it_looks_like_and_the_flag_can_be_cleared(app, rep_client, rep, pair):
+    first, second = pair
+    with app.app_context():
+        lead = db.session.get(Lead, second.id)
+        lead.possible_duplicate = True
+        db.session.commit()
+    html = rep_client.get(f"/leads/{second.id}").get_data(as_text=True)
+    assert "Possible duplicate" in html and f'/leads/merge?ids={first.id},{second.id}"' in html
+    assert "Same email" in html
+    listed = rep_client.get("/leads?view=duplicates").get_data(as_text=True)
+    assert f'/leads/{second.id}"' in listed and f'/leads/{first.id}"' not in listed
+    # Clearing needs the CSRF token, then the flag is gone and the lead is otherwise unchanged.
+    assert rep_client.post(f"/leads/{second.id}/not-a-duplicate").status_code == 400
+    response = post(rep_client, f"/leads/{second.id}/not-a-duplicate", {})
+    assert response.status_code == 303
+    with app.app_context():
+        lead = db.session.get(Lead, second.id)
+        assert lead.possible_duplicate is False and lead.title == "CMO"
+    assert "Possible duplicate" not in rep_client.get(f"/leads/{second.id}").get_data(as_text=True)
+    assert f'/leads/{second.id}"' not in rep_client.get("/leads?view=duplicates").get_data(as_text=True)
+
+
+def test_an_unflagged_lead_shows_no_notice(rep_client, pair):
+    assert "Possible duplicate" not in rep_client.get(f"/leads/{pair[0].id}").get_data(as_text=True)
