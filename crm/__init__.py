@@ -91,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
     from crm.imports import bp as imports_bp
     from crm.leads import bp as leads_bp
     from crm.opportunities import bp as opportunities_bp
+    from crm.reports import bp as reports_bp
     from crm.webforms import bp as webforms_bp
 
     app.register_blueprint(auth_bp)
@@ -102,6 +103,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(contacts_bp, url_prefix="/contacts")
     app.register_blueprint(opportunities_bp, url_prefix="/opportunities")
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
     # Both declare full paths: /forms and the public /w2l/<key>; /leads/import...
     app.register_blueprint(webforms_bp)
     app.register_blueprint(imports_bp)

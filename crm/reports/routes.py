@@ -1,0 +1,3 @@
+"""Report routes (placeholder: being written)."""
+
+from crm.reports import bp  # noqa: F401
