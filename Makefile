@@ -6,7 +6,7 @@ FLASK   := $(BIN)/flask --app app
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed
 
-.PHONY: install run test lint translations vendor clean
+.PHONY: install run test lint bench translations vendor clean
 
 # Reinstall only when the dependencies change; compile the catalogs every time (cheap).
 $(STAMP): pyproject.toml
@@ -18,12 +18,21 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 	$(BIN)/pybabel -q compile -d crm/translations
 
+# The import worker runs beside the web server (lead imports are background jobs); stopping
+# `make run` (Ctrl-C, or a TERM to make) stops both: the trap ends the worker when the server exits.
 run: install
 	$(FLASK) db upgrade
+	$(FLASK) import-worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks: a messy 100,000-row CSV imported on a fresh SQLite database (ROWS= to change it).
+ROWS ?= 100000
+bench: install
+	$(BIN)/python bench/import_leads.py --rows $(ROWS)
 
 lint: install
 	$(BIN)/ruff check .

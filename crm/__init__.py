@@ -87,6 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
     from crm.auth import bp as auth_bp
     from crm.campaigns import bp as campaigns_bp
     from crm.contacts import bp as contacts_bp
+    from crm.exports import bp as exports_bp
     from crm.home import bp as home_bp
     from crm.imports import bp as imports_bp
     from crm.leads import bp as leads_bp
@@ -107,6 +108,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Both declare full paths: /forms and the public /w2l/<key>; /leads/import...
     app.register_blueprint(webforms_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(exports_bp)  # /leads/export.csv, /opportunities/export.xlsx...
 
     from crm import cli, demo
 

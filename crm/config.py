@@ -74,6 +74,11 @@ class Defaults:
     LOGIN_LIMIT_PER_IP = "20 per minute;100 per hour"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per minute;30 per hour"
     RATELIMIT_HEADERS_ENABLED = True
+    # Web-to-Lead (public /w2l/<key>): posts per client address, the largest body a post may
+    # have, and how many seconds after the form was rendered a person can have filled it in.
+    W2L_LIMIT_PER_IP = "10 per minute;100 per hour"
+    W2L_MAX_CONTENT_LENGTH = 64 * 1024
+    W2L_MIN_SECONDS = 3
     LANGUAGES = ("en", "fr")
     BABEL_DEFAULT_LOCALE = "en"
     # Create the first admin at start-up when there is no user yet (off in tests).

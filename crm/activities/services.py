@@ -196,7 +196,13 @@ def primary_record(activity: Activity) -> tuple[str, Record] | tuple[None, None]
 
 
 def _open_tasks_of(user: User) -> sa.Select:
-    # A task is hidden while the record it belongs to (PRIMARY_ORDER) is in the recycle bin.
+    return open_tasks_assigned(Activity.assignee_id == user.id)
+
+
+def open_tasks_assigned(assignee_condition: sa.ColumnElement[bool]) -> sa.Select:
+    """Open tasks whose assignee meets the condition (one user's, a team's: the home dashboard).
+
+    A task is hidden while the record it belongs to (PRIMARY_ORDER) is in the recycle bin."""
     tables = {"contact": Contact, "opportunity": Opportunity, "account": Account, "lead": Lead}
     binned_at = sa.case(
         *((getattr(Activity, f"{kind}_id").is_not(None), tables[kind].deleted_at) for kind in PRIMARY_ORDER[:-1]),
@@ -205,7 +211,7 @@ def _open_tasks_of(user: User) -> sa.Select:
     query = sa.select(Activity)
     for kind in PRIMARY_ORDER:
         query = query.outerjoin(tables[kind], getattr(Activity, f"{kind}_id") == tables[kind].id)
-    return query.where(Activity.kind == "task", Activity.assignee_id == user.id, Activity.done == sa.false(),
+    return query.where(Activity.kind == "task", assignee_condition, Activity.done == sa.false(),
                        binned_at.is_(None))
 
 

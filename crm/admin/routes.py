@@ -10,6 +10,7 @@ from crm.admin.forms import NewUserForm, ResetPasswordForm, UserForm
 from crm.auth import services
 from crm.auth.decorators import role_required
 from crm.extensions import db
+from crm.home import team
 from crm.htmx import redirect_after_post, render, wants_fragment
 from crm.models import User
 
@@ -41,12 +42,17 @@ def users():
 def new_user():
     """Add a user with a first password that the admin hands over."""
     form = NewUserForm()
+    form.set_manager_choices(team.manager_choices())
     if form.validate_on_submit():
         try:
             user = services.create_user(email=form.email.data, name=form.name.data,
                                         role=form.role.data, password=form.password.data)
+            team.set_manager(user, form.manager_id.data)
         except services.EmailTaken:
             form.email.errors.append(_("A user with this email already exists."))
+        except team.InvalidManager:
+            db.session.rollback()
+            form.manager_id.errors.append(_("Choose an active manager other than the user."))
         else:
             db.session.commit()
             flash(_("User %(name)s added.", name=user.name), "success")
@@ -61,9 +67,14 @@ def edit_user(user_id: int):
     """Change a user's name, email or role."""
     user = get_user(user_id)
     form = UserForm(obj=user)
+    form.set_manager_choices(team.manager_choices(user.manager_id), user)
     if form.validate_on_submit():
         try:
             services.update_user(user, name=form.name.data, email=form.email.data, role=form.role.data)
+            team.set_manager(user, form.manager_id.data)
+        except team.InvalidManager:
+            db.session.rollback()
+            form.manager_id.errors.append(_("Choose an active manager other than the user."))
         except services.EmailTaken:
             form.email.errors.append(_("A user with this email already exists."))
         except services.LastAdmin:

@@ -1,4 +1,4 @@
-"""The home page and the health check."""
+"""The home page (each user's dashboard, or their team's) and the health check."""
 
 from flask import Blueprint
 

@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
-bp = Blueprint("imports", __name__)
+# cli_group=None: `flask import-leads` and `flask import-worker`, not `flask imports ...`.
+bp = Blueprint("imports", __name__, cli_group=None)
 
-from crm.imports import routes  # noqa: E402,F401
+from crm.imports import cli, routes  # noqa: E402,F401

@@ -375,7 +375,8 @@ def likely_contact_pairs(after: str | None = None, *, per_page: int = PER_PAGE,
 
 # Merging
 
-def _jsonable(value):
+def jsonable(value):
+    """A field value as JSON can hold it (a merge's or an import's snapshot, to restore on undo)."""
     if isinstance(value, Decimal):
         return {"decimal": str(value)}
     if isinstance(value, datetime):
@@ -383,7 +384,8 @@ def _jsonable(value):
     return value
 
 
-def _restored(value):
+def restored(value):
+    """The field value that jsonable() stored."""
     if isinstance(value, dict) and "decimal" in value:
         return Decimal(value["decimal"])
     if isinstance(value, dict) and "datetime" in value:
@@ -417,7 +419,7 @@ def merge_leads(survivor: Lead, others: list[Lead], chosen_values: dict, *, acto
     MERGE_FIELDS), move activities and campaign memberships to it, soft-delete the others and
     record it all for undo. :raises MergeError:"""
     check_mergeable([survivor, *others])
-    snapshot = {"fields": {name: _jsonable(getattr(survivor, name)) for name in
+    snapshot = {"fields": {name: jsonable(getattr(survivor, name)) for name in
                            (*MERGE_FIELDS, "phone_e164", "mobile_e164", "updated_at", "updated_by_id")},
                 "activities": {}, "members": {}, "deleted": {}}
     for name, value in chosen_values.items():
@@ -478,7 +480,7 @@ def undo_merge(merge: LeadMerge, *, actor: User) -> Lead:
                          "purged")
     survivor = merge.survivor
     for name, value in merge.snapshot["fields"].items():
-        setattr(survivor, name, _restored(value))
+        setattr(survivor, name, restored(value))
     survivor.refresh_search_text()
     for table, moved in ((Activity, merge.snapshot["activities"]), (CampaignMember, merge.snapshot["members"])):
         for record_id, lead_id in moved.items():
@@ -486,7 +488,7 @@ def undo_merge(merge: LeadMerge, *, actor: User) -> Lead:
             db.session.execute(sa.update(table).where(table.id == int(record_id), table.lead_id == survivor.id)
                                .values(lead_id=lead_id), execution_options={"synchronize_session": False})
     for lead in others:
-        lead.deleted_at, lead.deleted_by_id = _restored(merge.snapshot["deleted"].get(str(lead.id))), None
+        lead.deleted_at, lead.deleted_by_id = restored(merge.snapshot["deleted"].get(str(lead.id))), None
     merge.undone_at, merge.undone_by_id = utcnow(), actor.id
     db.session.flush()
     db.session.expire_all()

@@ -4,6 +4,7 @@ Paging and the query string work as on every list (crm/lists.py).
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -34,12 +35,25 @@ class LeadFilters(ListFilters):
     status: int | None = None
     rating: str = ""
     source: str = ""
+    # Reports link here: the leads of a campaign, created in a period (YYYY-MM-DD, both included).
+    campaign: int | None = None
+    created_from: str = ""
+    created_to: str = ""
 
     @classmethod
     def parse_extra(cls, name: str, raw: str):
-        if name == "status":
+        if name in ("status", "campaign"):
             return int(raw) if raw.isdigit() and len(raw) < 10 else None
+        if name in ("created_from", "created_to"):
+            return raw if _date(raw) else ""  # an unreadable date is no filter
         return super().parse_extra(name, raw)
+
+
+def _date(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw) if raw and len(raw) == 10 else None
+    except ValueError:
+        return None
 
 
 def lead_query(filters: LeadFilters, user: User) -> sa.Select:
@@ -70,6 +84,12 @@ def lead_query(filters: LeadFilters, user: User) -> sa.Select:
         query = query.where(Lead.rating == filters.rating)
     if filters.source:
         query = query.where(Lead.lead_source == filters.source)
+    if filters.campaign:
+        query = query.where(Lead.campaign_id == filters.campaign)
+    if filters.created_from:
+        query = query.where(Lead.created_at >= datetime.combine(_date(filters.created_from), time.min))
+    if filters.created_to:
+        query = query.where(Lead.created_at < datetime.combine(_date(filters.created_to) + timedelta(days=1), time.min))
     if filters.view == "recent" and filters.sort == DEFAULT_SORT:
         return last_viewed_first(query, Lead)
     return ordered(query, sort_columns(filters.sort_key, statuses), Lead.id, filters.descending)

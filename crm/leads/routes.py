@@ -14,7 +14,7 @@ from crm.leads.access import get_lead
 from crm.leads.forms import LeadForm
 from crm.leads.labels import label
 from crm.lists import PER_PAGE
-from crm.models import LEAD_PICKLISTS, Lead, LeadStatus, User
+from crm.models import LEAD_PICKLISTS, Campaign, Lead, LeadStatus, User
 from crm.models.user import utcnow
 
 
@@ -34,6 +34,7 @@ def list_context(filters: queries.LeadFilters) -> dict:
     return {
         # "Change owner" of the ticked rows returns to this very list (filters, sort, page).
         "owner_form": list_form(url_for("leads.index", **filters.args())),
+        "filter_campaign": db.session.get(Campaign, filters.campaign) if filters.campaign else None,
         "filters": filters,
         "result": queries.lead_page(filters, current_user),
         "statuses": services.statuses(),

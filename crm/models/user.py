@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.extensions import db
@@ -43,6 +43,10 @@ class User(UserMixin, db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # A manager's team is the users whose manager_id is them (the home dashboard's "My team").
+    manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    manager: Mapped["User | None"] = relationship(remote_side=[id], foreign_keys=[manager_id])
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

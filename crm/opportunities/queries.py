@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from crm.extensions import db
 from crm.lists import PER_PAGE, ListFilters, Page, ordered, owner_filter
-from crm.models import Account, Opportunity, Stage, User
+from crm.models import FORECAST_CATEGORIES, Account, Opportunity, Stage, User
 from crm.search import search
 
 VIEWS = ("my_open", "all_open", "closing_this_month", "won", "lost", "all")
@@ -38,11 +38,15 @@ class OpportunityFilters(ListFilters):
     account: int | None = None
     close_from: str = ""  # as typed (YYYY-MM-DD): a bad date is reported, never a 500
     close_to: str = ""
+    # A forecast category (reports link here): the deals whose stage is in it.
+    forecast: str = ""
 
     @classmethod
     def parse_extra(cls, name: str, raw: str):
         if name in ("stage", "pipeline", "account"):
             return int(raw) if raw.isdigit() and len(raw) < 10 else None
+        if name == "forecast":
+            return raw if raw in FORECAST_CATEGORIES else ""
         return raw.strip()[:40]
 
     @staticmethod
@@ -100,6 +104,9 @@ def filtered(filters: OpportunityFilters, user: User, today: date | None = None)
         query = query.where(Opportunity.pipeline_id == filters.pipeline)
     if filters.account:
         query = query.where(Opportunity.account_id == filters.account)
+    if filters.forecast:
+        query = query.where(Opportunity.stage_id.in_(
+            sa.select(Stage.id).where(Stage.forecast_category == filters.forecast)))
     if close_from := filters.close_from_date:
         query = query.where(Opportunity.close_date >= close_from)
     if close_to := filters.close_to_date:

@@ -1,4 +1,5 @@
-"""Reports: pipeline, forecast, lead funnel, win rates, speed to lead, stage conversion, as server-drawn SVG charts with their tables."""
+"""Reports: pipeline, forecast, lead funnel, win rates, speed to lead, stage conversion, as
+server-drawn SVG charts with their tables."""
 
 from flask import Blueprint
 

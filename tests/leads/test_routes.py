@@ -304,3 +304,41 @@ def test_duplicate_warning_reasons_are_translated(app, rep_client, rep):
         db.session.commit()
     body = post(rep_client, "/leads/new", APARNA, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Même e-mail" in warning_item(body, f"/contacts/{contact_id}")
+
+
+def test_campaign_and_creation_date_filters_from_reports(app, rep_client, rep):
+    from datetime import datetime
+
+    from crm.extensions import db
+    from crm.models import Campaign, Lead
+
+    with app.app_context():
+        expo = Campaign(name="Spring Expo")
+        db.session.add(expo)
+        db.session.commit()
+        expo_id = expo.id
+    old = stored(app, make_lead, actor=rep, last_name="Oldexpo", campaign_id=expo_id)
+    stored(app, make_lead, actor=rep, last_name="Newexpo", campaign_id=expo_id)
+    stored(app, make_lead, actor=rep, last_name="Nocampaign")
+    with app.app_context():
+        db.session.get(Lead, old.id).created_at = datetime(2025, 12, 31, 23, 59)
+        db.session.commit()
+    today = datetime.now().date().isoformat()
+
+    def names(query, **kwargs):
+        html = rep_client.get("/leads?view=all&" + query, **kwargs).get_data(as_text=True)
+        return {n for n in ("Oldexpo", "Newexpo", "Nocampaign") if n in html}, html
+
+    found, html = names(f"campaign={expo_id}")
+    assert found == {"Oldexpo", "Newexpo"}
+    assert "Campaign: Spring Expo" in html and "Remove this filter" in html
+    assert f'name="campaign" value="{expo_id}"' in html  # kept by the search form
+    found, _ = names(f"campaign={expo_id}&created_from=2026-01-01&created_to={today}")
+    assert found == {"Newexpo"}
+    found, _ = names("created_to=2025-12-31")
+    assert found == {"Oldexpo"}  # the end day counts whole
+    found, html = names(f"campaign={expo_id}&created_from=2026-01-01", headers={"HX-Request": "true"})
+    assert found == {"Newexpo"} and "<html" not in html and "Created from 2026-01-01 to …" in html
+    # Unreadable values are no filter (never a 500).
+    found, html = names("campaign=abc&created_from=2026-13-45&created_to=yesterday")
+    assert found == {"Oldexpo", "Newexpo", "Nocampaign"} and "Remove this filter" not in html

@@ -428,3 +428,22 @@ def test_delete_from_the_record_page_with_htmx(app, rep_client, opportunity):
     assert response.status_code == 204 and response.headers["HX-Redirect"] == "/opportunities"
     with app.app_context():
         assert db.session.get(Opportunity, opportunity.id).deleted_at is not None
+
+
+def test_forecast_category_filter_shows_a_chip_that_removes_it(app, rep_client, rep):
+    # Reports link here: the deals whose stage is in a forecast category.
+    with app.app_context():
+        acme = make_account(rep, name="Acme")
+        make_opportunity(acme, rep, name="Early deal", stage=stage_of("Prospecting"))
+        make_opportunity(acme, rep, name="Won deal", stage=stage_of("Closed Won"))
+        category = stage_of("Prospecting").forecast_category
+    html = rep_client.get(f"/opportunities?view=all&forecast={category}").get_data(as_text=True)
+    assert ">Early deal</a>" in html and ">Won deal</a>" not in html
+    assert f"Forecast category: {category}" in html and "Show every category" in html
+    assert f'name="forecast" value="{category}" form="opportunity-filters"' in html
+    closed = rep_client.get("/opportunities?view=all&forecast=Closed", headers={"HX-Request": "true"})
+    body = closed.get_data(as_text=True)
+    assert "<html" not in body and ">Won deal</a>" in body and ">Early deal</a>" not in body
+    # Anything else is no filter at all.
+    html = rep_client.get("/opportunities?view=all&forecast=Nonsense").get_data(as_text=True)
+    assert ">Early deal</a>" in html and ">Won deal</a>" in html and "Forecast category" not in html
