@@ -9,8 +9,10 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from crm.extensions import db
 from crm.models import PICKLISTS, Lead, LeadStatus, Opportunity, PicklistValue
-
-DIRECTIONS = ("up", "down")
+from crm.ordering import DIRECTIONS  # noqa: F401  (callers read it here)
+from crm.ordering import move as _move
+from crm.ordering import renumber as _renumber
+from crm.ordering import same_label as _same_label
 
 
 class LeadSettingsError(Exception):
@@ -61,33 +63,9 @@ class ValueInUse(LeadSettingsError):
         self.count = count
 
 
-def _same_label(a: str, b: str) -> bool:
-    # casefold in Python: SQLite's lower() only folds ASCII, and the lists are short.
-    return a.strip().casefold() == b.strip().casefold()
-
-
 def _check_label_free(labels, label: str) -> None:
     if any(_same_label(other, label) for other in labels):
         raise LabelTaken(label)
-
-
-def _renumber(records: list) -> None:
-    for position, record in enumerate(records, 1):
-        record.position = position
-
-
-def _move(records: list, record, direction: str) -> bool:
-    """Swap `record` with its neighbour in `records` (already in order); False at either end."""
-    if direction not in DIRECTIONS:
-        raise ValueError(f"unknown direction {direction!r}")
-    index = records.index(record)
-    other = index - 1 if direction == "up" else index + 1
-    if not 0 <= other < len(records):
-        _renumber(records)
-        return False
-    records[index], records[other] = records[other], records[index]
-    _renumber(records)
-    return True
 
 
 # Lead statuses

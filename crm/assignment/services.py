@@ -15,8 +15,11 @@ from flask_babel import lazy_gettext as _l
 from crm.extensions import db
 from crm.models import AssignmentRule, AssignmentSettings, Lead, Queue, QueueMember, User, fold
 from crm.models.user import utcnow
+from crm.ordering import DIRECTIONS  # noqa: F401  (callers read it here)
+from crm.ordering import move as _move
+from crm.ordering import renumber as _renumber
+from crm.ordering import same_label as _same_label
 
-DIRECTIONS = ("up", "down")
 # What a rule form may write; anything else is ignored.
 RULE_FIELDS = ("name", "active", "country", "state", "postal_code_prefix", "lead_source", "campaign_id",
                "employees_min", "employees_max", "owner_user_id", "queue_id")
@@ -74,29 +77,6 @@ class AlreadyTaken(AssignmentError):
     """The lead is no longer owned by a queue (someone took it first)."""
 
     message = _l("Someone already took this lead.")
-
-
-def _same_label(a: str, b: str) -> bool:
-    return a.strip().casefold() == b.strip().casefold()
-
-
-def _renumber(records: list) -> None:
-    for position, record in enumerate(records, 1):
-        record.position = position
-
-
-def _move(records: list, record, direction: str) -> bool:
-    """Swap `record` with its neighbour in `records` (already in order); False at either end."""
-    if direction not in DIRECTIONS:
-        raise ValueError(f"unknown direction {direction!r}")
-    index = records.index(record)
-    other = index - 1 if direction == "up" else index + 1
-    if not 0 <= other < len(records):
-        _renumber(records)
-        return False
-    records[index], records[other] = records[other], records[index]
-    _renumber(records)
-    return True
 
 
 @sa.event.listens_for(Lead.owner_id, "set")

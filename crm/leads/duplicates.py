@@ -268,6 +268,48 @@ def _parse_cursor(after: str | None) -> tuple[int, int] | None:
     return second, first
 
 
+def _loaded_leads(ids) -> dict:
+    return {lead.id: (lead, lead_candidate(lead))
+            for lead in db.session.scalars(sa.select(Lead).where(Lead.id.in_(ids)))}
+
+
+def _loaded_contacts(ids) -> dict:
+    return {contact.id: (contact, contact_candidate(contact))
+            for contact in db.session.scalars(sa.select(Contact).where(Contact.id.in_(ids)))}
+
+
+def _scored_page(query, after, per_page: int, max_scan: int, load_first, load_second, pair, *, cursor) -> PairPage:
+    """Score the candidate pairs `query` gives ((first_id, second_id) rows, in page order) until
+    `per_page` are likely or `max_scan` are scored. Records are loaded a chunk of pairs at a time
+    (a full page usually needs only the first chunk); `cursor(first_id, second_id)` is the
+    `after` of the next page."""
+    rows = db.session.execute(query.limit(max_scan + 1)).all()
+    more, rows = len(rows) > max_scan, rows[:max_scan]
+    # Pairs of the same kind (lead and lead) share one dict, loaded in one query a chunk.
+    same_kind = load_first is load_second
+    items, scanned, firsts = [], 0, {}
+    seconds = firsts if same_kind else {}
+    while scanned < len(rows) and len(items) < per_page:
+        chunk = rows[scanned:scanned + SCORE_CHUNK]
+        if same_kind:
+            firsts |= load_first({i for row in chunk for i in row} - firsts.keys())
+        else:
+            firsts |= load_first({row[0] for row in chunk} - firsts.keys())
+            seconds |= load_second({row[1] for row in chunk} - seconds.keys())
+        for first_id, second_id in chunk:
+            scanned += 1
+            (first, first_key), (second, second_key) = firsts[first_id], seconds[second_id]
+            value, reasons = score(first_key, second_key)
+            if reasons:
+                items.append(pair(first, second, value, reasons))
+                if len(items) == per_page:
+                    break
+    has_next = more or scanned < len(rows)
+    last = rows[scanned - 1] if scanned else None
+    return PairPage(items=items, after=after, scanned=scanned,
+                    next_after=cursor(*last) if has_next and last else None)
+
+
 def likely_pairs(after: str | None = None, *, per_page: int = PER_PAGE, max_scan: int = MAX_SCAN) -> PairPage:
     """One page of likely duplicate pairs of leads, newest first. Paged by cursor (`after`:
     "second_id-first_id" of the last pair scanned) so a page never rescans the ones before it;
@@ -278,26 +320,8 @@ def likely_pairs(after: str | None = None, *, per_page: int = PER_PAGE, max_scan
         second, first = cursor
         query = query.where(sa.or_(pairs.c.second_id < second,
                                    sa.and_(pairs.c.second_id == second, pairs.c.first_id < first)))
-    rows = db.session.execute(query.limit(max_scan + 1)).all()
-    more, rows = len(rows) > max_scan, rows[:max_scan]
-    items, scanned, leads, keys = [], 0, {}, {}
-    while scanned < len(rows) and len(items) < per_page:
-        # Leads are loaded a chunk of pairs at a time: a full page usually needs only the first chunk.
-        chunk = rows[scanned:scanned + SCORE_CHUNK]
-        wanted = {i for row in chunk for i in row} - leads.keys()
-        for lead in db.session.scalars(sa.select(Lead).where(Lead.id.in_(wanted))):
-            leads[lead.id], keys[lead.id] = lead, lead_candidate(lead)
-        for first_id, second_id in chunk:
-            scanned += 1
-            value, reasons = score(keys[first_id], keys[second_id])
-            if reasons:
-                items.append(Pair(leads[first_id], leads[second_id], value, reasons))
-                if len(items) == per_page:
-                    break
-    has_next = more or scanned < len(rows)
-    last = rows[scanned - 1] if scanned else None
-    return PairPage(items=items, after=after, scanned=scanned,
-                    next_after=f"{last[1]}-{last[0]}" if has_next and last else None)
+    return _scored_page(query, after, per_page, max_scan, _loaded_leads, _loaded_leads, Pair,
+                        cursor=lambda first, second: f"{second}-{first}")
 
 
 @dataclass
@@ -335,8 +359,7 @@ def _lead_contact_candidates():
         .join(Account, sa.and_(Account.name_key == LeadMatchKey.company_key, Account.deleted_at.is_(None)))
         .join(Contact, Contact.account_id == Account.id)
         .where(LeadMatchKey.company_key != ""))))
-    union = sa.union(*branches).subquery()
-    return union
+    return sa.union(*branches).subquery()
 
 
 def likely_contact_pairs(after: str | None = None, *, per_page: int = PER_PAGE,
@@ -349,28 +372,8 @@ def likely_contact_pairs(after: str | None = None, *, per_page: int = PER_PAGE,
         lead_id, contact_id = cursor
         query = query.where(sa.or_(pairs.c.lead_id < lead_id,
                                    sa.and_(pairs.c.lead_id == lead_id, pairs.c.contact_id < contact_id)))
-    rows = db.session.execute(query.limit(max_scan + 1)).all()
-    more, rows = len(rows) > max_scan, rows[:max_scan]
-    items, scanned, leads, contacts = [], 0, {}, {}
-    while scanned < len(rows) and len(items) < per_page:
-        chunk = rows[scanned:scanned + SCORE_CHUNK]
-        for lead in db.session.scalars(sa.select(Lead).where(Lead.id.in_({r[0] for r in chunk} - leads.keys()))):
-            leads[lead.id] = (lead, lead_candidate(lead))
-        for contact in db.session.scalars(sa.select(Contact).where(Contact.id.in_({r[1] for r in chunk}
-                                                                                  - contacts.keys()))):
-            contacts[contact.id] = (contact, contact_candidate(contact))
-        for lead_id, contact_id in chunk:
-            scanned += 1
-            (lead, lead_key), (contact, contact_key) = leads[lead_id], contacts[contact_id]
-            value, reasons = score(lead_key, contact_key)
-            if reasons:
-                items.append(ContactPair(lead, contact, value, reasons))
-                if len(items) == per_page:
-                    break
-    has_next = more or scanned < len(rows)
-    last = rows[scanned - 1] if scanned else None
-    return PairPage(items=items, after=after, scanned=scanned,
-                    next_after=f"{last[0]}-{last[1]}" if has_next and last else None)
+    return _scored_page(query, after, per_page, max_scan, _loaded_leads, _loaded_contacts, ContactPair,
+                        cursor=lambda lead_id, contact_id: f"{lead_id}-{contact_id}")
 
 
 # Merging
