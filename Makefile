@@ -6,7 +6,7 @@ FLASK   := $(BIN)/flask --app app
 PORT    ?= 5000
 STAMP   := $(VENV)/.installed
 
-.PHONY: install run test lint bench translations vendor clean
+.PHONY: install run test lint bench bench-import translations vendor clean
 
 # Reinstall only when the dependencies change; compile the catalogs every time (cheap).
 $(STAMP): pyproject.toml
@@ -29,9 +29,17 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Benchmarks: a messy 100,000-row CSV imported on a fresh SQLite database (ROWS= to change it).
+# Benchmarks (issue 8): `make bench` seeds fresh SQLite and PostgreSQL (when one answers) databases
+# at 100,000 leads, loads every hot route under gunicorn -w 2 with wrk beside a ceiling app, times
+# the seed and a 100,000-row CSV import, prints the table and writes docs/benchmarks.md. Options in
+# BENCH_ARGS (`make bench BENCH_ARGS=--help`); a smoke check: BENCH_ARGS="--leads 2000 --accounts 400
+# --contacts 600 --opportunities 400 --activities 4000 --import-rows 2000 --duration 2 --no-write".
+# `make bench-import`: the messy CSV import alone, on a fresh SQLite database (ROWS= to change it).
 ROWS ?= 100000
 bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-import: install
 	$(BIN)/python bench/import_leads.py --rows $(ROWS)
 
 lint: install

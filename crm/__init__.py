@@ -4,7 +4,7 @@ import logging
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, request
+from flask import Flask, has_request_context, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.engine import Engine
@@ -32,6 +32,8 @@ def select_locale() -> str | None:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command or a service called outside a request
+        return None
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     return request.accept_languages.best_match(languages)
@@ -53,6 +55,9 @@ def create_app(config: dict | None = None) -> Flask:
     instance_path.mkdir(parents=True, exist_ok=True)
     app.config.update(config_module.from_environment(instance_path, overrides=config))
     app.config.update(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file cannot go away like a server: pinging it costs a query per request for nothing.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
     app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
     app.config["FILON_VERSION"] = __version__
 
@@ -75,7 +80,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
     login_manager.init_app(app)
 
-    from crm import auth, errors, security
+    from crm import auth, errors, i18n, security
+
+    i18n.install(app)
 
     security.init_app(app)
     errors.init_app(app)
@@ -118,10 +125,20 @@ def create_app(config: dict | None = None) -> Flask:
     from crm.admin.forms import role_choices
     from crm.htmx import wants_fragment
 
+    # The links every page's header repeats (endpoints without arguments) are built once per
+    # script root rather than by url_for on each page.
+    page_urls: dict[tuple[str, str], str] = {}
+
+    def page_url(endpoint: str) -> str:
+        key = (request.script_root, endpoint)
+        if key not in page_urls:
+            page_urls[key] = url_for(endpoint)
+        return page_urls[key]
+
     @app.context_processor
     def labels():
         return {"role_labels": dict(role_choices()), "current_locale": get_locale,
-                "wants_fragment": wants_fragment}
+                "wants_fragment": wants_fragment, "page_url": page_url}
 
     if app.config["BOOTSTRAP_ADMIN"] and not app.testing and cli.serving():
         with app.app_context():

@@ -53,6 +53,9 @@ def from_environment(instance_path: Path, overrides: dict) -> dict:
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         # Phone numbers typed without a country code are read as numbers of this country.
         "DEFAULT_PHONE_REGION": os.environ.get("DEFAULT_PHONE_REGION", "US").upper(),
+        # Web-to-Lead posts per client address (a Flask-Limiter string, e.g. "20 per minute;200 per
+        # hour"); `make bench` raises it to load the public form from one address.
+        "W2L_LIMIT_PER_IP": os.environ.get("W2L_LIMIT_PER_IP") or Defaults.W2L_LIMIT_PER_IP,
     }
 
 

@@ -101,13 +101,29 @@ class Page:
 
 
 def page_of(query: sa.Select, id_column, page: int, *options, per_page: int | None = None,
-            cap: int | None = None) -> Page:
-    """One page of `query` (per_page + 1 rows fetched) and its count up to `cap`."""
+            cap: int | None = None, shape=None) -> Page:
+    """One page of `query` (per_page + 1 rows fetched) and its count up to `cap`.
+
+    `shape`, when given, turns the paged query into a select of the columns the page shows
+    (joins included) and is applied to each row it returns: no ORM objects for a list. The
+    count then comes in the same statement, as a column: one round trip, and a search's
+    full-text match (a CTE, crm/search.py) is run once for the rows and the count."""
     per_page, cap = per_page or PER_PAGE, cap or COUNT_CAP
-    rows = list(db.session.scalars(
-        query.options(*options).limit(per_page + 1).offset((page - 1) * per_page)).unique())
+    paged = query.limit(per_page + 1).offset((page - 1) * per_page)
     capped = query.with_only_columns(id_column).order_by(None).limit(cap + 1).subquery()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(capped))
+    count = sa.select(sa.func.count()).select_from(capped)
+    total = None
+    if shape is not None:
+        found = db.session.execute(shape.select(paged).add_columns(count.scalar_subquery())).all()
+        rows = [shape.row(r[:-1]) for r in found]
+        if found:
+            total = found[0][-1]
+        elif page == 1:
+            total = 0
+    else:
+        rows = list(db.session.scalars(paged.options(*options)).unique())
+    if total is None:
+        total = db.session.scalar(count)
     return Page(items=rows[:per_page], page=page, has_next=len(rows) > per_page,
                 total=min(total, cap), total_capped=total > cap)
 

@@ -26,9 +26,11 @@ def search(query: sa.Select, model, q: str) -> sa.Select:
     if indexed and db.session.get_bind().dialect.name == "sqlite":
         fts = fts_table(model.__tablename__)
         phrases = " AND ".join('"' + t.replace('"', '""') + '"' for t in indexed)
+        # A CTE: when a list asks for its rows and its count in one statement, SQLite runs
+        # the match once (a CTE used twice is materialized).
         matches = sa.select(sa.column("rowid")).select_from(sa.table(fts)).where(
-            sa.text(f"{fts} MATCH :phrases").bindparams(phrases=phrases))
-        query = query.where(model.id.in_(matches))
+            sa.text(f"{fts} MATCH :phrases").bindparams(phrases=phrases)).cte(f"{fts}_matches")
+        query = query.where(model.id.in_(sa.select(matches.c.rowid)))
         tokens = [t for t in tokens if len(t) < 3]
     for token in tokens:
         query = query.where(model.search_text.contains(token, autoescape=True))

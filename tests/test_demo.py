@@ -1,5 +1,6 @@
 """seed-demo: fake leads bulk inserted exactly as the app would store them, the same for the same seed."""
 
+import html
 import re
 import shutil
 from collections import Counter
@@ -14,8 +15,12 @@ from crm.extensions import db
 from crm.leads.forms import PHONE_CHARS
 from crm.leads.services import e164
 from crm.models import (
+    ACTIVITY_KINDS,
+    PRIORITIES,
     SALUTATIONS,
     Account,
+    Activity,
+    Contact,
     Lead,
     LeadStatus,
     Opportunity,
@@ -26,7 +31,7 @@ from crm.models import (
 )
 from crm.opportunities import services as opportunity_services
 from tests.conftest import TEST_DATABASE_URL, _empty_all_tables, login, make_app
-from tests.factories import make_user
+from tests.factories import make_account, make_contact, make_user
 
 NOW = datetime(2026, 6, 1, 12, 0, 0)
 EMAIL = re.compile(r"^[a-z0-9._]+@[a-z0-9-]+(\.[a-z]{2,})+$")
@@ -283,3 +288,194 @@ def test_seeded_leads_get_their_duplicate_match_keys(app_ctx):
     lead = leads()[7]
     expected = match_key_values(lead.last_name, lead.company)
     assert {name: getattr(keys[lead.id], name) for name in expected} == expected
+
+
+# Accounts, contacts and activities (issue 8's benchmark: --accounts, --contacts, --activities).
+
+SMALL = {"accounts": 10, "contacts": 20, "opportunities": 10, "activities": 100}
+
+
+def test_command_seeds_accounts_contacts_and_activities(app):
+    result = app.test_cli_runner().invoke(args=[
+        "seed-demo", "--leads", "50", "--users", "2", "--accounts", "10", "--contacts", "20",
+        "--opportunities", "10", "--activities", "100"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^Seeded 50 leads, 10 accounts, 20 contacts, 10 opportunities and 100 activities "
+                     r"owned by 2 users in \d+\.\d s\.$", result.output, re.MULTILINE)
+    with app.app_context():
+        assert (count(Lead), count(Account), count(Contact), count(Opportunity), count(Activity)) == (
+            50, 10, 20, 10, 100)
+
+
+def test_contacts_and_opportunities_need_accounts(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--leads", "5", "--accounts", "0", "--contacts", "3"])
+    assert result.exit_code != 0 and "--accounts 1 or more" in result.output
+    with app.app_context():
+        assert count(Lead) == 0 and count(Contact) == 0
+
+
+def test_contacts_only_get_accounts_of_their_own(app_ctx):
+    summary = seed_demo(0, users=1, seed=3, now=NOW, contacts=7)
+    assert summary.accounts == 3 and count(Account) == 3 and count(Contact) == 7
+
+
+def test_contacts_belong_to_the_new_accounts_and_are_what_the_app_stores(app_ctx):
+    old = make_account(name="Existing Ltd")
+    summary = seed_demo(50, users=3, seed=11, now=NOW, chunk_size=7, **SMALL)
+    assert (summary.accounts, summary.contacts, summary.activities) == (10, 20, 100)
+    accounts = {a.id: a for a in db.session.scalars(sa.select(Account).where(Account.id != old.id))}
+    contacts = list(db.session.scalars(sa.select(Contact).order_by(Contact.id)))
+    assert len(accounts) == 10 and len(contacts) == 20
+    for account in accounts.values():
+        kept = (account.name_key, account.domain, account.search_text)
+        account.refresh_derived()
+        assert (account.name_key, account.domain, account.search_text) == kept
+        assert account.billing_country in {c.name for c in COUNTRIES} and account.created_at <= NOW
+        assert account.phone_e164 == e164(account.phone)
+    string_columns = [c for c in Contact.__table__.columns if getattr(c.type, "length", None)]
+    for contact in contacts:
+        account = accounts[contact.account_id]  # an account seeded with it, never the old one
+        assert contact.owner_id == account.owner_id == contact.created_by_id == contact.updated_by_id
+        assert account.created_at <= contact.created_at <= contact.updated_at <= NOW
+        assert contact.mailing_country == account.billing_country
+        assert contact.phone_e164 == e164(contact.phone) and contact.mobile_e164 == e164(contact.mobile)
+        assert contact.email is None or (EMAIL.match(contact.email) and contact.email == contact.email.lower())
+        assert contact.last_name and contact.salutation in (None, *SALUTATIONS)
+        for column in string_columns:
+            value = getattr(contact, column.key)
+            assert value is None or (0 < len(value) <= column.type.length and value == value.strip()), column.key
+        stored_text = contact.search_text
+        contact.refresh_derived()
+        assert contact.search_text == stored_text
+        assert contact.deleted_at is None
+    # An account's contacts write from its domain (when its site is known).
+    with_site = [c for c in contacts if c.email and accounts[c.account_id].domain]
+    assert with_site and all(c.email.endswith("@" + accounts[c.account_id].domain) for c in with_site)
+    assert {o.account_id for o in db.session.scalars(sa.select(Opportunity))} <= set(accounts)
+    db.session.rollback()
+
+
+def test_activities_hang_on_records_that_exist(app_ctx):
+    from crm.activities import services as activity_services
+
+    seed_demo(50, users=3, seed=21, now=NOW, chunk_size=16, **{**SMALL, "activities": 400})
+    users = {u.id: u for u in db.session.scalars(sa.select(User))}
+    activities = list(db.session.scalars(sa.select(Activity).order_by(Activity.id)))
+    assert len(activities) == 400
+    kinds = Counter()
+    for activity in activities:
+        kind, record = activity_services.primary_record(activity)
+        assert record is not None, activity.id  # the record exists (loaded through its foreign key)
+        kinds[kind] += 1
+        links = {name: getattr(activity, f"{name}_id") for name in ("lead", "contact", "opportunity", "account")}
+        # Exactly the links add_activity() writes for such a record.
+        assert {f"{name}_id": value for name, value in links.items() if value} == activity_services.record_links(record)
+        assert record.created_at <= activity.created_at <= activity.updated_at <= NOW
+        assert activity.created_by_id == record.owner_id and activity.subject
+        if activity.kind == "task":
+            assert activity.priority in PRIORITIES and users[activity.assignee_id].active and activity.due_date
+            assert activity.done == (activity.done_at is not None)
+            assert activity.done_at is None or activity.created_at <= activity.done_at <= NOW
+        else:
+            assert (activity.priority, activity.assignee_id, activity.due_date) == (None, None, None)
+            assert not activity.done
+        if activity.kind == "event":
+            assert activity.starts_at < activity.ends_at
+        else:
+            assert activity.starts_at is None and activity.ends_at is None
+    assert set(kinds) == {"lead", "contact", "account", "opportunity"}
+    assert {a.kind for a in activities} == set(ACTIVITY_KINDS)
+    tasks = [a for a in activities if a.kind == "task"]
+    assert any(t.done for t in tasks) and any(not t.done for t in tasks)
+    # Open tasks show on their assignee's list.
+    open_task = next(t for t in tasks if not t.done)
+    assert open_task in activity_services.my_open_tasks(users[open_task.assignee_id], NOW.date(), limit=1000).tasks
+
+
+def test_seeded_records_are_found_by_search_and_the_triggers_are_back(app, rep_client):
+    with app.app_context():
+        seed_demo(50, users=2, seed=5, now=NOW, **SMALL)
+        contact = db.session.scalars(sa.select(Contact).order_by(Contact.id)).first()
+        account = db.session.get(Account, contact.account_id)
+        lead = db.session.scalars(sa.select(Lead).order_by(Lead.id.desc())).first()
+        # Written after the seed, through the ORM: the search triggers are there again.
+        later = make_contact(account=account, first_name="Zebulon", last_name="Quartermaine")
+        fragment = {"HX-Request": "true"}
+        queries = [("/contacts", f"{contact.first_name} {contact.last_name}", contact.name),
+                   ("/contacts", contact.email or contact.last_name, contact.name),
+                   ("/accounts", account.name, account.name),
+                   ("/leads", lead.email, lead.last_name),
+                   ("/contacts", "quartermaine", later.name)]
+    for path, q, expected in queries:
+        query = {"q": q, "view": "all"}  # not only the rep's own
+        body = rep_client.get(path, query_string=query, headers=fragment).get_data(as_text=True)
+        assert html.escape(expected) in body, (path, q)
+    body = rep_client.get("/contacts", query_string={"q": "zzqqxx-nobody", "view": "all"},
+                          headers=fragment).get_data(as_text=True)
+    assert html.escape(contact.name) not in body
+
+
+def test_a_failed_seed_leaves_nothing_and_puts_everything_back(app_ctx, monkeypatch):
+    import crm.demo as demo
+
+    def broken(*args, **kwargs):
+        yield from ()
+        raise RuntimeError("disk full")
+
+    def schema():
+        return sorted(db.session.execute(sa.text("SELECT type, name FROM sqlite_master")).all())
+
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    before = schema() if sqlite else None
+    monkeypatch.setattr(demo, "generate_activities", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        seed_demo(30, users=1, seed=1, now=NOW, **SMALL)
+    assert count(Lead) == count(Contact) == count(Account) == 0
+    if sqlite:
+        assert schema() == before  # triggers and indexes as they were
+        connection = db.session.connection()
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+
+
+def test_same_seed_same_contacts_and_activities(database_template, tmp_path):
+    def seeded(name):
+        if TEST_DATABASE_URL:
+            app = make_app(TEST_DATABASE_URL, tmp_path)
+            _empty_all_tables(app)
+        else:
+            path = tmp_path / f"{name}.sqlite3"
+            shutil.copyfile(database_template, path)
+            app = make_app(f"sqlite:///{path}", tmp_path)
+        with app.app_context():
+            seed_demo(40, users=2, seed=77, now=NOW, chunk_size=9, **SMALL)
+            rows = [dict(r._mapping) for table in (Account.__table__, Contact.__table__, Activity.__table__)
+                    for r in db.session.execute(sa.select(table).order_by(table.c.id))]
+            db.session.remove()
+            if TEST_DATABASE_URL:
+                _empty_all_tables(app)
+            db.engine.dispose()
+        return rows
+
+    first = seeded("first")
+    assert len(first) == 10 + 20 + 100
+    assert first == seeded("second")
+
+
+def test_fast_e164_is_the_apps_e164(app_ctx):
+    """The seed's E.164 forms (crm/demo_phones.py) are e164()'s, for every country's numbers."""
+    import random
+
+    from crm.demo import make_pools
+
+    rng = random.Random(4)
+    pools = make_pools(people=4000, accounts=10, seed=8, default_region="US", industries=[], rng=rng)
+    checked = invalid = 0
+    for loc in pools:
+        for template in loc.phones + loc.mobiles:
+            for _ in range(12):
+                raw, value = template.draw(rng)
+                assert value == e164(raw), raw
+                checked += 1
+                invalid += value is None
+    assert checked > 1000 and invalid < checked / 4

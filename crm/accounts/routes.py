@@ -66,8 +66,8 @@ def new():
 def show(account_id: int):
     """The account's record page: header, details, contacts, opportunities, activity timeline."""
     account = services.get_account(account_id)
-    record_view(current_user, "account", account.id)
-    db.session.commit()
+    if record_view(current_user, "account", account.id):
+        db.session.commit()
     return render_template("accounts/show.html", account=account,
                            contacts=queries.account_contacts(account),
                            opportunities=opportunity_queries.account_opportunities(account),

@@ -226,11 +226,10 @@ def my_open_tasks(user: User, today: date, limit: int = MY_TASKS_LIMIT) -> MyTas
         .order_by(Activity.due_date.is_(None), Activity.due_date, priority_rank, Activity.id)
         .limit(limit)
     )
-    tasks = list(db.session.scalars(query))
-    more = 0
-    if len(tasks) == limit:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(_open_tasks_of(user).subquery()))
-        more = total - limit
+    # The total of open tasks comes with the rows (a window count): one query however many there are.
+    rows = db.session.execute(query.add_columns(sa.func.count().over())).all()
+    tasks = [task for task, _total in rows]
+    more = rows[0][1] - len(tasks) if rows else 0
     return MyTasks(tasks, more)
 
 

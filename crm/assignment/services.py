@@ -167,7 +167,8 @@ def assign(lead: Lead, *, actor: User | None = None) -> AssignmentRule | None:
     Returns the rule that assigned it (also stored on the lead), or None. Without a matching rule
     or a default owner the lead keeps the owner it has.
     """
-    lead.assignment_rule_id = None
+    if lead.assignment_rule_id is not None:  # setting None again would still write the row
+        lead.assignment_rule_id = None
     for rule in active_rules():
         if matches(rule, lead) and _usable(rule):
             if rule.queue is not None:

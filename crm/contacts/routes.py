@@ -104,7 +104,7 @@ def edit(contact_id: int):
 def show(contact_id: int):
     """The contact's record page: header, details, opportunity roles, activity timeline."""
     contact = get_contact(contact_id)
-    record_view(current_user, "contact", contact.id)
-    db.session.commit()
+    if record_view(current_user, "contact", contact.id):
+        db.session.commit()
     return render_template("contacts/show.html", contact=contact, roles=services.contact_roles(contact),
                            **timeline_context(record=contact))

@@ -16,9 +16,13 @@ Services flush and never commit, except the job (`run_import`) and undo, which c
 
 import csv
 import io
+import itertools
 import json
+import operator
 import queue
+import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -365,18 +369,22 @@ def stored_matches(candidates: list[Candidate]) -> dict[tuple, list[Existing]]:
                 {"email": (row.email or "").lower(), "phone_e164": row.phone_e164, "mobile_e164": row.mobile_e164,
                  "first_name": row.first_name, "last_name": row.last_name, "company": row.company}))
 
+    # Core statements on the session's connection (the same rows, without the ORM's row loading),
+    # each compiled once: the keys are bound as one expanding parameter.
+    execute = db.session.connection().execute
+    keys = sa.bindparam("keys", expanding=True)
     for batch in _batches(emails):
-        for row in db.session.execute(_lead_rows(Lead.email.in_(batch))):
+        for row in execute(_lead_rows(Lead.email.in_(keys)), {"keys": batch}):
             add_lead(row)
     for batch in _batches(phones):
         for column in (Lead.phone_e164, Lead.mobile_e164):
-            for row in db.session.execute(_lead_rows(column.in_(batch))):
+            for row in execute(_lead_rows(column.in_(keys)), {"keys": batch}):
                 add_lead(row)
     wanted_pairs = {(c.last, c.company) for c in candidates if c.last and c.company}
     for batch in _batches(last_names):
-        rows = db.session.execute(_lead_rows(LeadMatchKey.name_key.in_(batch))
-                                  .join(LeadMatchKey, LeadMatchKey.lead_id == Lead.id)
-                                  .add_columns(LeadMatchKey.name_key, LeadMatchKey.company_key))
+        rows = execute(_lead_rows(LeadMatchKey.name_key.in_(keys))
+                       .join(LeadMatchKey, LeadMatchKey.lead_id == Lead.id)
+                       .add_columns(LeadMatchKey.name_key, LeadMatchKey.company_key), {"keys": batch})
         for row in rows:
             if (row.name_key, row.company_key) in wanted_pairs:
                 add_lead(row)
@@ -392,14 +400,16 @@ def stored_matches(candidates: list[Candidate]) -> dict[tuple, list[Existing]]:
     contacts = sa.select(Contact.id, Contact.email, Contact.phone_e164, Contact.mobile_e164, Contact.first_name,
                          Contact.last_name, Account.name_key, Contact.deleted_at, Account.deleted_at) \
         .join(Account, Account.id == Contact.account_id)
-    conditions = [Contact.email.in_(batch) for batch in _batches(emails)]
-    conditions += [column.in_(batch) for batch in _batches(phones) for column in (Contact.phone_e164,
-                                                                                  Contact.mobile_e164)]
     companies = sorted({company for _last, company in wanted_pairs})
-    conditions += [Account.name_key.in_(batch) for batch in _batches(companies)]
-    for condition in conditions:
-        for row in db.session.execute(contacts.where(condition)):
-            add_contact(*row)
+    lookups = [(Contact.email, emails), (Contact.phone_e164, phones), (Contact.mobile_e164, phones),
+               (Account.name_key, companies)]
+    # Without any contact (the usual case of a first import) their queries are left out.
+    if execute(sa.select(Contact.id).limit(1)).first() is None:
+        lookups = []
+    for column, values in lookups:
+        for batch in _batches(values):
+            for row in execute(contacts.where(column.in_(keys)), {"keys": batch}):
+                add_contact(*row)
 
     index: dict[tuple, list[Existing]] = {}
     for record in found.values():
@@ -439,6 +449,8 @@ class Context:
     assigner: BulkAssigner | None
     campaign_id: int | None
     phone_cache: dict = field(default_factory=dict)
+    # Called as a chunk's leads are about to be written (ChunkReader.writing: read the next chunk now).
+    on_write: Callable[[], None] | None = None
 
     def e164(self, raw: str | None) -> str | None:
         if not raw:
@@ -468,8 +480,49 @@ class Outcome:
     rejected: int = 0
 
 
+# SQLite: rows per multi-row INSERT, at most this many bound values each (32,766 are allowed since
+# SQLite 3.32, 999 before: the connection's own limit is asked too).
+SQLITE_INSERT_VALUES = 30_000
+
+
+def insert_rows(table: sa.Table, rows: list[dict]) -> None:
+    """Insert the rows (every one with the same keys), as sa.insert(table) with them would.
+
+    SQLite: a few multi-row INSERT … VALUES statements, each run by one sqlite3 step, which runs
+    without the GIL from its first row to its last (triggers and indexes included) — executemany
+    takes the GIL back after every row, and a thread busy with Python (ChunkReader) then makes each
+    row wait. The values are bound as SQLAlchemy binds them (the columns' bind processors)."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    # A column left to its Python-side default is for SQLAlchemy to fill in.
+    if dialect.name != "sqlite" or any(c.default is not None and c.name not in rows[0] for c in table.c):
+        connection.execute(sa.insert(table), rows)
+        return
+    # None goes through its processor too (a JSON column stores it as 'null').
+    processors = [(i, process) for i, n in enumerate(names)
+                  if (process := table.c[n].type._cached_bind_processor(dialect)) is not None]
+    values = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    limit = connection.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(SQLITE_INSERT_VALUES, limit) // len(names))
+    # Only the table's own column names, quoted by the dialect, go into the SQL text; values are bound.
+    head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "  # noqa: S608
+            f"({', '.join(dialect.identifier_preparer.quote(n) for n in names)}) VALUES ")
+    one = "(" + ", ".join("?" * len(names)) + ")"
+    for start in range(0, len(rows), per_statement):
+        batch = [values(row) for row in rows[start:start + per_statement]]
+        if processors:
+            batch = [list(row) for row in batch]
+            for i, process in processors:
+                for row in batch:
+                    row[i] = process(row[i])
+        connection.exec_driver_sql(head + ", ".join([one] * len(batch)), tuple(itertools.chain.from_iterable(batch)))
+
+
 def insert_returning_ids(table: sa.Table, rows: list[dict]) -> list[int]:
-    """Insert the rows (executemany) and return their new ids in the rows' order.
+    """Insert the rows and return their new ids in the rows' order.
 
     PostgreSQL: RETURNING, sorted by parameter order (SQLAlchemy's batched "insertmanyvalues").
     SQLite would fall back to one statement per row for that; there the ids are read back instead:
@@ -480,7 +533,7 @@ def insert_returning_ids(table: sa.Table, rows: list[dict]) -> list[int]:
     if db.session.get_bind().dialect.name != "sqlite":
         statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(db.session.scalars(statement, rows))
-    db.session.execute(sa.insert(table), rows)
+    insert_rows(table, rows)
     last = db.session.scalar(sa.text("SELECT last_insert_rowid()"))
     ids = list(range(last - len(rows) + 1, last + 1))
     count = db.session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.id.between(ids[0], last)))
@@ -500,10 +553,20 @@ class Prepared:
     rejections: list
     accepted: list
     candidates: list
+    keys: list  # each candidate's _keys()
+    # Each accepted row's lead columns (LEAD_COLUMNS) and search_text, as a new lead would get them.
+    rows: list
+
+
+def _new_row(values: dict) -> dict:
+    row = {name: values.get(name) for name in LEAD_COLUMNS}
+    row["search_text"] = _search_text(values)
+    return row
 
 
 def prepare_chunk(ctx: Context, rows: list[tuple[int, int, list[str]]]) -> Prepared:
-    """Validate a chunk's rows and work out their phones' E.164 forms and their matching keys."""
+    """Validate a chunk's rows and work out their phones' E.164 forms, their matching keys and their
+    search text."""
     rejections, accepted = [], []
     for _n, line, cells in rows:
         values, errors = ctx.validate(cells)
@@ -513,7 +576,9 @@ def prepare_chunk(ctx: Context, rows: list[tuple[int, int, list[str]]]) -> Prepa
         values["phone_e164"] = ctx.e164(values.get("phone"))
         values["mobile_e164"] = ctx.e164(values.get("mobile"))
         accepted.append(values)
-    return Prepared(rejections, accepted, [_candidate(values) for values in accepted])
+    candidates = [_candidate(values) for values in accepted]
+    return Prepared(rejections, accepted, candidates, [_keys(c) for c in candidates],
+                    [_new_row(values) for values in accepted])
 
 
 def process_chunk(ctx: Context, rows: list[tuple[int, int, list[str]]], prepared: Prepared | None = None) -> Outcome:
@@ -527,10 +592,10 @@ def process_chunk(ctx: Context, rows: list[tuple[int, int, list[str]]], prepared
     stored = stored_matches(candidates)
     new_rows: list[dict] = []
     new_keys: list[Candidate] = []
+    completed: set[int] = set()  # new rows a later row of the file completed
     in_file: dict[tuple, list[Existing]] = {}
     updates: dict[int, dict] = {}  # lead id -> the values to write on it
-    for values, candidate in zip(accepted, candidates, strict=True):
-        keys = _keys(candidate)
+    for values, candidate, keys, row in zip(accepted, candidates, prepared.keys, prepared.rows, strict=True):
         match, _ = _best(candidate, [r for k in keys for r in stored.get(k, ())])
         earlier, _ = _best(candidate, [r for k in keys for r in in_file.get(k, ())])
         duplicate = match or earlier
@@ -546,14 +611,14 @@ def process_chunk(ctx: Context, rows: list[tuple[int, int, list[str]]], prepared
                 # The same person twice in the file: the later row completes the earlier one.
                 pending = new_rows[earlier.id]
                 pending.update({k: v for k, v in values.items() if v is not None})
+                completed.add(earlier.id)
                 outcome.skipped += 1
                 continue
             else:
                 outcome.skipped += 1  # only a contact matches: a lead import does not change contacts
             continue
-        row = {name: values.get(name) for name in LEAD_COLUMNS}
-        # Every row carries every column of INSERT_COLUMNS (one executemany needs the same keys).
-        row.update(search_text="", phone_e164=values["phone_e164"], mobile_e164=values["mobile_e164"],
+        # Every row carries every column of INSERT_COLUMNS (one statement needs the same keys).
+        row.update(phone_e164=values["phone_e164"], mobile_e164=values["mobile_e164"],
                    lead_source=row["lead_source"] or options.get("lead_source"),
                    campaign_id=ctx.campaign_id, status_id=ctx.status_id,
                    owner_id=options.get("owner_id") or ctx.actor_id,
@@ -564,29 +629,29 @@ def process_chunk(ctx: Context, rows: list[tuple[int, int, list[str]]], prepared
         new_rows.append(row)
         new_keys.append(candidate)
 
-    for row in new_rows:
-        row["search_text"] = _search_text(row)
+    for index in completed:
+        new_rows[index]["search_text"] = _search_text(new_rows[index])
     if ctx.assigner is not None:
         ctx.assigner.assign(new_rows)
+    if ctx.on_write is not None:
+        ctx.on_write()
     ids = _insert_leads(new_rows)
     outcome.imported = len(ids)
     records = [{"import_id": import_id, "lead_id": lead_id, "action": "created", "previous": None,
                 "campaign_member_id": None} for lead_id in ids]
     if ids:
         # match_key_values(), from the keys already worked out for the duplicate check.
-        db.session.execute(sa.insert(LeadMatchKey.__table__), [
+        insert_rows(LeadMatchKey.__table__, [
             {"lead_id": lead_id, "name_key": key.last[:80], "company_key": key.company[:255]}
             for lead_id, key in zip(ids, new_keys, strict=True)])
     if ids and ctx.campaign_id is not None:
-        db.session.execute(sa.insert(CampaignMember.__table__), [
+        insert_rows(CampaignMember.__table__, [
             {"campaign_id": ctx.campaign_id, "lead_id": lead_id, "contact_id": None, "status": "Responded",
              "created_at": now} for lead_id in ids])
     if updates:
         records += _update_leads(ctx, updates, now)
-    if records:
-        db.session.execute(sa.insert(LeadImportRecord.__table__), records)
-    if rejections:
-        db.session.execute(sa.insert(LeadImportRejection.__table__), rejections)
+    insert_rows(LeadImportRecord.__table__, records)
+    insert_rows(LeadImportRejection.__table__, rejections)
     return outcome
 
 
@@ -682,6 +747,7 @@ def run_import(import_id: int, *, chunk_size: int | None = None, should_stop=lam
         checkpoint = imp.checkpoint
         rows = parsing.data_rows(content, info, start=imp.checkpoint)
         with ChunkReader(ctx, rows, chunk_size or CHUNK_SIZE) as chunks:
+            ctx.on_write = chunks.writing
             for chunk, prepared in chunks:
                 _larger_cache()
                 outcome = process_chunk(ctx, chunk, prepared)
@@ -712,15 +778,21 @@ def _larger_cache() -> None:
 
 
 class ChunkReader:
-    """The file's chunks, each read and prepared (prepare_chunk) in a thread of its own one chunk
-    ahead: that work is pure Python, and SQLite lets the other thread run while it writes the
-    previous chunk (the sqlite3 module releases the GIL inside SQLite), so both cores are used."""
+    """The file's chunks, each read and prepared (prepare_chunk) in a thread of its own ahead of the
+    job: that work is pure Python, and SQLite lets the other thread run while it writes a chunk's
+    leads (the sqlite3 module releases the GIL inside SQLite), so both cores are used.
+
+    Beyond the first AHEAD chunks, the thread reads the next one only when the job starts writing a
+    chunk's leads (`writing`, which the job calls through Context.on_write): a long stretch without
+    the GIL. While the job runs its duplicate lookups, each query, each row fetched, takes the GIL
+    back, and a busy thread would make every one of them wait for it."""
 
     AHEAD = 2
 
     def __init__(self, ctx: Context, rows, chunk_size: int):
         self.ctx, self.rows, self.chunk_size = ctx, rows, chunk_size
         self.queue: queue.Queue = queue.Queue(maxsize=self.AHEAD)
+        self.permits = threading.Semaphore(self.AHEAD)
         self.stop = threading.Event()
         self.app = current_app._get_current_object()
         self.thread = threading.Thread(target=self._read, name="lead-import-reader", daemon=True)
@@ -728,6 +800,16 @@ class ChunkReader:
     def __enter__(self):
         self.thread.start()
         return self
+
+    def writing(self) -> None:
+        """The job is writing a chunk: time to read the next one."""
+        self.permits.release()
+
+    def _permit(self) -> bool:
+        while not self.stop.is_set():
+            if self.permits.acquire(timeout=0.1):
+                return True
+        return False
 
     def __exit__(self, *exc):
         self.stop.set()
@@ -751,10 +833,12 @@ class ChunkReader:
         try:
             with self.app.app_context():
                 chunk: list = []
+                if not self._permit():
+                    return
                 for item in self.rows:
                     chunk.append(item)
                     if len(chunk) == self.chunk_size:
-                        if not self._put((chunk, prepare_chunk(self.ctx, chunk))):
+                        if not self._put((chunk, prepare_chunk(self.ctx, chunk))) or not self._permit():
                             return
                         chunk = []
                 if chunk and not self._put((chunk, prepare_chunk(self.ctx, chunk))):

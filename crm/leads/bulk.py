@@ -1,6 +1,7 @@
 """Change the owner of several leads at once, from the list (Salesforce's "Change Owner" on
 selected rows). The rule lives in crm/assignment/services.py (reassign)."""
 
+import sqlalchemy as sa
 from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -18,11 +19,12 @@ from crm.leads.routes import active_users
 from crm.models import Lead, Queue, User
 
 
-def owner_targets() -> list[tuple[str, str]]:
+def owner_targets(users: list[User] | None = None) -> list[tuple[str, str]]:
     """The choices of the list's "Change owner": each user, each queue, or the assignment rules."""
+    queues = db.session.execute(sa.select(Queue.id, Queue.name).order_by(Queue.name))
     return ([("rules", _("Run the assignment rules"))]
-            + [(f"user:{u.id}", u.name) for u in active_users()]
-            + [(f"queue:{q.id}", _("Queue %(name)s", name=q.name)) for q in assignment.queues()])
+            + [(f"user:{u.id}", u.name) for u in (active_users() if users is None else users)]
+            + [(f"queue:{queue_id}", _("Queue %(name)s", name=name)) for queue_id, name in queues])
 
 
 class ChangeOwnerForm(FlaskForm):
@@ -69,7 +71,3 @@ def change_owner():
     return redirect_after_post(back)
 
 
-def list_form(next_url: str) -> ChangeOwnerForm:
-    form = ChangeOwnerForm(formdata=None, next=next_url)
-    form.target.choices = owner_targets()
-    return form

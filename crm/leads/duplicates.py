@@ -185,21 +185,26 @@ def find_duplicates(fields: dict, *, exclude_lead_id: int | None = None, limit: 
     """Leads (not deleted, not converted) and contacts (not deleted) that look like `fields`, most likely first."""
     wanted = candidate(fields)
     phones = sorted(wanted.phones)
-    lead_ids: set[int] = set()
+    # Each block (same email, same phone, same folded last name) is capped on its own; the leads of
+    # all of them are loaded in one query.
+    blocks = []
     if wanted.email:
-        lead_ids |= set(db.session.scalars(_live_leads(sa.select(Lead.id).where(Lead.email == wanted.email))
-                                           .limit(MAX_BLOCK)))
+        blocks.append(_live_leads(sa.select(Lead.id).where(Lead.email == wanted.email)).limit(MAX_BLOCK))
     if phones:
-        lead_ids |= set(db.session.scalars(_live_leads(sa.select(Lead.id).where(_phone_match(Lead, phones)))
-                                           .limit(MAX_BLOCK)))
+        blocks.append(_live_leads(sa.select(Lead.id).where(_phone_match(Lead, phones))).limit(MAX_BLOCK))
     if wanted.last and wanted.company:
         # Same folded last name: the company is compared fuzzily below, so typos in it still match.
-        lead_ids |= set(db.session.scalars(_live_leads(
+        blocks.append(_live_leads(
             sa.select(Lead.id).join(LeadMatchKey, LeadMatchKey.lead_id == Lead.id)
-            .where(LeadMatchKey.name_key == wanted.last)).limit(MAX_NAME_CANDIDATES)))
-    lead_ids.discard(exclude_lead_id)
-    matches = [Match(lead, *score(wanted, lead_candidate(lead)))
-               for lead in db.session.scalars(sa.select(Lead).where(Lead.id.in_(lead_ids)))]
+            .where(LeadMatchKey.name_key == wanted.last)).limit(MAX_NAME_CANDIDATES))
+    matches = []
+    if blocks:
+        # SQLite allows no LIMIT inside a UNION's members: each block is its own subquery.
+        found = sa.union(*(sa.select(b.subquery().c.id) for b in blocks)).subquery()
+        query = sa.select(Lead).where(Lead.id.in_(sa.select(found.c.id)))
+        if exclude_lead_id is not None:
+            query = query.where(Lead.id != exclude_lead_id)
+        matches = [Match(lead, *score(wanted, lead_candidate(lead))) for lead in db.session.scalars(query)]
 
     contact_match = []
     if wanted.email:

@@ -6,6 +6,8 @@ reader's language, as Salesforce does for its standard picklist values.
 
 from flask_babel import lazy_gettext as _l
 
+from crm.i18n import gettext
+
 SHIPPED = {
     "Open - Not Contacted": _l("Open - Not Contacted"),
     "Working - Contacted": _l("Working - Contacted"),
@@ -78,4 +80,4 @@ def label(value: str | None) -> str:
     """The value in the reader's language when Filon shipped it, else as stored."""
     if not value:
         return ""
-    return str(SHIPPED.get(value, value))
+    return gettext(value) if value in SHIPPED else value

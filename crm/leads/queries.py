@@ -5,13 +5,17 @@ Paging and the query string work as on every list (crm/lists.py).
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from crm.extensions import db
+from crm.i18n import datetime_formatter
 from crm.leads.access import visible_leads
+from crm.leads.labels import label
 from crm.lists import ListFilters, Page, last_viewed_first, ordered, owner_filter, page_of, recently_viewed
-from crm.models import Lead, LeadStatus, PicklistValue, QueueMember, User
+from crm.models import Lead, LeadStatus, PicklistValue, Queue, QueueMember, User
 from crm.search import search
 
 VIEWS = ("my_open", "all_open", "recent", "converted", "all", "my_queues", "duplicates")
@@ -56,10 +60,12 @@ def _date(raw: str) -> date | None:
         return None
 
 
-def lead_query(filters: LeadFilters, user: User) -> sa.Select:
-    """The filtered, sorted select of the list (without paging)."""
+def lead_query(filters: LeadFilters, user: User, statuses=None) -> sa.Select:
+    """The filtered, sorted select of the list (without paging). `statuses`: the LeadStatus rows,
+    when the caller has them already."""
     query = visible_leads(user)
-    statuses = db.session.execute(sa.select(LeadStatus.id, LeadStatus.is_closed, LeadStatus.is_converted)).all()
+    if statuses is None:
+        statuses = db.session.execute(sa.select(LeadStatus.id, LeadStatus.is_closed, LeadStatus.is_converted)).all()
     open_ids = [s.id for s in statuses if not s.is_closed]
     converted_ids = [s.id for s in statuses if s.is_converted]
     if filters.view == "my_open":
@@ -107,7 +113,53 @@ def sort_columns(key: str, statuses) -> tuple:
     return SORTS[key]
 
 
-def lead_page(filters: LeadFilters, user: User) -> Page:
-    """One page of the list (owners loaded with it), and its count up to COUNT_CAP."""
-    return page_of(lead_query(filters, user), Lead.id, filters.page, sa.orm.joinedload(Lead.owner),
-                   sa.orm.joinedload(Lead.queue))
+class LeadRow(NamedTuple):
+    """A row of the list, ready to print: selected as columns (no ORM object), its labels
+    translated and its date formatted here, once per distinct value, not by a filter per cell."""
+
+    id: int
+    name: str
+    company: str | None
+    email: str | None
+    phone: str | None
+    phone_e164: str | None
+    status: str
+    rating: str
+    owner: str
+    updated_at: str  # ISO, for <time datetime>
+    updated: str
+
+
+class _ListRows:
+    """The list's columns and joins around the filtered, sorted, paged select (crm.lists.page_of)."""
+
+    def __init__(self):
+        self.labels: dict[str | None, str] = {}
+        self.when = datetime_formatter("short")
+
+    def label(self, value: str | None) -> str:
+        if value not in self.labels:
+            self.labels[value] = label(value)
+        return self.labels[value]
+
+    @staticmethod
+    def select(paged: sa.Select) -> sa.Select:
+        return (paged.with_only_columns(
+                    Lead.id, Lead.first_name, Lead.last_name, Lead.company, Lead.email, Lead.phone, Lead.phone_e164,
+                    LeadStatus.label, Lead.rating, User.name, Queue.name, Lead.updated_at)
+                .join_from(Lead, LeadStatus, LeadStatus.id == Lead.status_id)
+                .outerjoin_from(Lead, User, User.id == Lead.owner_id)
+                .outerjoin_from(Lead, Queue, Queue.id == Lead.queue_id))
+
+    def row(self, r) -> LeadRow:
+        (lead_id, first_name, last_name, company, email, phone, phone_e164, status, rating, owner, queue,
+         updated_at) = r
+        return LeadRow(lead_id, f"{first_name} {last_name}" if first_name else last_name, company, email, phone,
+                       phone_e164, self.label(status), self.label(rating),
+                       _("Queue %(name)s", name=queue) if queue else owner or "",
+                       updated_at.isoformat(), self.when(updated_at))
+
+
+def lead_page(filters: LeadFilters, user: User, statuses=None) -> Page:
+    """One page of the list as LeadRows, and its count up to COUNT_CAP."""
+    return page_of(lead_query(filters, user, statuses), Lead.id, filters.page, shape=_ListRows())

@@ -29,18 +29,23 @@ def active_users() -> list[User]:
 
 
 def list_context(filters: queries.LeadFilters) -> dict:
-    from crm.leads.bulk import list_form  # here: crm.leads.bulk imports this module
+    from crm.leads.bulk import owner_targets  # here: crm.leads.bulk imports this module
 
+    # Read once and shared: the filter form, the list's open/converted views and "Change owner".
+    statuses, owners = services.statuses(), active_users()
+    pick = services.picklists("rating", "lead_source")
     return {
-        # "Change owner" of the ticked rows returns to this very list (filters, sort, page).
-        "owner_form": list_form(url_for("leads.index", **filters.args())),
+        # "Change owner" of the ticked rows (crm/leads/bulk.py validates it) returns to this very
+        # list: filters, sort, page. Printed by hand: a WTForms form per list page costs more than its rows.
+        "owner_targets": owner_targets(owners),
+        "owner_next": url_for("leads.index", **filters.args()),
         "filter_campaign": db.session.get(Campaign, filters.campaign) if filters.campaign else None,
         "filters": filters,
-        "result": queries.lead_page(filters, current_user),
-        "statuses": services.statuses(),
-        "owners": active_users(),
-        "ratings": services.picklist("rating"),
-        "sources": services.picklist("lead_source"),
+        "result": queries.lead_page(filters, current_user, statuses),
+        "statuses": statuses,
+        "owners": owners,
+        "ratings": pick["rating"],
+        "sources": pick["lead_source"],
         "views": [("my_open", _("My open leads")), ("all_open", _("All open leads")),
                   ("recent", _("Recently viewed")), ("converted", _("Converted")), ("all", _("All leads")),
                   ("my_queues", _("My queues")), ("duplicates", _("Possible duplicates"))],
@@ -135,8 +140,8 @@ def new():
 def show(lead_id: int):
     """The lead's record page: header, status path, details, activity timeline."""
     lead = get_lead(lead_id, current_user)
-    services.record_view(current_user, "lead", lead.id)
-    db.session.commit()
+    if services.record_view(current_user, "lead", lead.id):
+        db.session.commit()
     # A lead flagged on arrival (web form, import) shows what it looks like, to merge or clear.
     matches = services.possible_duplicates(
         email=lead.email, first_name=lead.first_name, last_name=lead.last_name, company=lead.company,

@@ -48,6 +48,18 @@ def default_status() -> LeadStatus:
     return status or statuses()[0]
 
 
+def picklists(*names: str) -> dict[str, list[str]]:
+    """Active labels of several picklists in one query, each in the admin's order."""
+    found: dict[str, list[str]] = {name: [] for name in names}
+    rows = db.session.execute(
+        sa.select(PicklistValue.picklist, PicklistValue.label)
+        .where(PicklistValue.picklist.in_(names), PicklistValue.active)
+        .order_by(PicklistValue.picklist, PicklistValue.position, PicklistValue.id))
+    for name, value in rows:
+        found[name].append(value)
+    return found
+
+
 def picklist(name: str) -> list[str]:
     """Active labels of a picklist, in the admin's order."""
     return list(db.session.scalars(
@@ -97,17 +109,29 @@ def _apply(lead: Lead, data: dict, actor: User | None) -> None:
 
 
 def create_lead(data: dict, *, actor: User | None, owner: User | None = None,
-                status: LeadStatus | None = None) -> Lead:
+                status: LeadStatus | None = None, by_rules: bool = False, flag_duplicates: bool = False) -> Lead:
     """Store a new lead owned by `owner` (default: the actor) in the default status.
 
     `actor` is None for a lead nobody typed (a web form's post): then no user created it, and
-    without an `owner` it has none until the assignment rules give it one."""
+    without an `owner` it has none until the assignment rules give it one. `by_rules` runs the
+    assignment rules and `flag_duplicates` the duplicate check (a lead that arrived unattended)
+    before the lead is written, so that it is inserted once, complete, rather than updated."""
     owner = owner or actor
     lead = Lead(status=status or default_status(), owner_id=owner.id if owner else None,
                 created_by_id=actor.id if actor else None)
     _apply(lead, data, actor)
+    if flag_duplicates:
+        from crm.leads.duplicates import flag_if_duplicate
+
+        with db.session.no_autoflush:
+            flag_if_duplicate(lead)
     db.session.add(lead)
-    db.session.flush()
+    if by_rules:
+        from crm.assignment.services import assign
+
+        assign(lead)  # flushes the lead with the owner it gives
+    else:
+        db.session.flush()
     _attach_campaign(lead)
     return lead
 
@@ -213,16 +237,26 @@ def possible_duplicates(*, email: str | None, first_name: str | None, last_name:
     return [PossibleDuplicate(m) for m in find_duplicates(fields, exclude_lead_id=exclude_id, limit=limit)]
 
 
-def record_view(user: User, record_type: str, record_id: int) -> None:
-    """Remember that `user` opened this record (newest first, the last 50 kept)."""
+def record_view(user: User, record_type: str, record_id: int) -> bool:
+    """Remember that `user` opened this record (newest first, the last 50 kept).
+
+    Reopening the record already at the top of the list changes no order, so it writes nothing:
+    a reload or a tab switch back costs one indexed read instead of a write transaction.
+    True when something was written (the caller commits)."""
+    mine = sa.and_(RecentView.user_id == user.id, RecentView.record_type == record_type)
+    latest = db.session.scalar(sa.select(RecentView.record_id).where(mine)
+                               .order_by(RecentView.viewed_at.desc()).limit(1))
+    if latest == record_id:
+        return False
     view = db.session.scalar(sa.select(RecentView).filter_by(
         user_id=user.id, record_type=record_type, record_id=record_id))
-    if view is None:
-        db.session.add(RecentView(user_id=user.id, record_type=record_type, record_id=record_id))
-    else:
+    if view is not None:
         view.viewed_at = utcnow()
+        db.session.flush()
+        return True
+    db.session.add(RecentView(user_id=user.id, record_type=record_type, record_id=record_id))
     db.session.flush()
-    stale = (sa.select(RecentView.id)
-             .where(RecentView.user_id == user.id, RecentView.record_type == record_type)
+    stale = (sa.select(RecentView.id).where(mine)
              .order_by(RecentView.viewed_at.desc()).offset(RECENT_VIEWS_KEPT))
     db.session.execute(sa.delete(RecentView).where(RecentView.id.in_(stale.scalar_subquery())))
+    return True

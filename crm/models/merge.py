@@ -81,7 +81,8 @@ def _keep_match_keys(session, flush_context):
         return
     table = LeadMatchKey.__table__
     connection = session.connection()
-    ids = [lead.id for lead in changed]
-    connection.execute(table.delete().where(table.c.lead_id.in_(ids)))
+    # A lead inserted in this flush has no key yet: only the others have one to replace.
+    if stored := [lead.id for lead in changed if lead not in session.new]:
+        connection.execute(table.delete().where(table.c.lead_id.in_(stored)))
     connection.execute(table.insert(), [{"lead_id": lead.id, **match_key_values(lead.last_name, lead.company)}
                                         for lead in changed])

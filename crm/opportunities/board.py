@@ -5,25 +5,36 @@ pagination ("Show more"); the closed stages sit at the end as drop zones. Every 
 shows its count, total and weighted amount from one GROUP BY over the filtered set, never from
 loading rows, so a board of 20,000 deals opens as fast as one of 20. After a move the answer
 brings every header back out of band: a move made meanwhile by someone else shows too.
+
+Two hundred cards are printed per page, so a card costs little: it carries no form (its Move
+button opens the board's one Move dialog, or without JavaScript the deal's move page, the same
+form), its texts come from one column-selecting query for all the columns, made once per
+distinct value (Card, _Cards), and the statements are built once per shape of the filters, not
+once per request. A page stays a fixed number of queries whatever the data.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from babel import Locale, numbers
+from babel.dates import format_date
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import joinedload, lazyload, load_only
+from markupsafe import escape as html_escape  # a Markup: autoescape leaves it as it is
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import InputRequired
 
 from crm.extensions import db
 from crm.htmx import render, wants_fragment
+from crm.i18n import gettext
 from crm.leads.labels import label
 from crm.models import Account, Opportunity, Pipeline, Stage, User
 from crm.models.user import utcnow
@@ -32,6 +43,7 @@ from crm.opportunities.record import get_opportunity
 
 CARDS_PER_COLUMN = 25
 CENT = Decimal("0.01")
+MILLI = Decimal("0.001")
 # The close periods the filter offers, in its order ("" is any close date).
 CLOSE_PERIODS = {
     "": _l("Any close date"),
@@ -89,31 +101,61 @@ class Filters:
         """The query string arguments that give this board back (url_for leaves out the None)."""
         return {"pipeline": self.pipeline.id, "owner": "me" if self.mine else None, "close": self.close or None}
 
-    def conditions(self, user: User) -> list:
-        conditions = [Opportunity.deleted_at.is_(None)]
-        if self.mine:
-            conditions.append(Opportunity.owner_id == user.id)
+    def parameters(self, user: User) -> dict:
+        """The values of the named parameters of filter_conditions()."""
         start, end = close_range(self.close, utcnow().date())
-        if start is not None:
-            conditions.append(Opportunity.close_date >= start)
-        if end is not None:
-            conditions.append(Opportunity.close_date < end)
-        return conditions
+        return {"owner_id": user.id, "close_from": start, "close_until": end}
+
+    def shape(self, user: User) -> tuple[bool, bool, bool]:
+        """Which conditions apply: filter_conditions() takes it, and the statements built on
+        it are made once per shape (see _figures_statement), not once per request."""
+        parameters = self.parameters(user)
+        return self.mine, parameters["close_from"] is not None, parameters["close_until"] is not None
+
+
+def filter_conditions(mine: bool, dated_from: bool, dated_until: bool) -> list:
+    """The filters' conditions, their values named parameters (Filters.parameters)."""
+    conditions = [Opportunity.deleted_at.is_(None)]
+    if mine:
+        conditions.append(Opportunity.owner_id == sa.bindparam("owner_id"))
+    if dated_from:
+        conditions.append(Opportunity.close_date >= sa.bindparam("close_from"))
+    if dated_until:
+        conditions.append(Opportunity.close_date < sa.bindparam("close_until"))
+    return conditions
 
 
 @dataclass
 class Column:
-    stage: Stage
+    stage: "Stage | BoardStage"
     count: int = 0
     total: Decimal = Decimal(0)
     weighted: Decimal = Decimal(0)
-    opportunities: list[Opportunity] = field(default_factory=list)
+    cards: list["Card"] = field(default_factory=list)
     # Where the next cards start (see cursor()), None when the column shows them all.
     next_cursor: str | None = None
+    # The figures as the header prints them (column_figures).
+    texts: tuple[str, str, str] = ("", "", "")
+
+
+class Card(NamedTuple):
+    """A card ready to print: selected as columns (no ORM object, no lazy load), its texts
+    translated, formatted and HTML-escaped here, once per distinct value, so that the card
+    template prints them as they are (opportunities/_board_cards.html) instead of running a
+    filter and an escape per field of each of two hundred cards."""
+
+    id: int
+    url: str  # the deal's page, a path made of the id
+    # HTML-escaped texts:
+    name: str
+    account: str
+    amount: str
+    closes: str
+    owner: str
 
 
 class Choice(NamedTuple):
-    """A stage a card's Move control offers, labelled once per request rather than once per card."""
+    """A stage the Move form offers, labelled once per request rather than once per card."""
 
     id: int
     text: str
@@ -121,7 +163,7 @@ class Choice(NamedTuple):
 
 
 class MoveOpportunityForm(FlaskForm):
-    """The card's "Move to" control, and what a drop sends; the filters say which headers to count."""
+    """The board's Move form, and what a drop sends; the filters say which headers to count."""
 
     stage = IntegerField(validators=[InputRequired()])
     loss_reason = HiddenField()
@@ -129,23 +171,33 @@ class MoveOpportunityForm(FlaskForm):
     close = HiddenField()
 
 
+@lru_cache(maxsize=16)
+def _figures_statement(shape: tuple[bool, bool, bool]) -> sa.Select:
+    return (sa.select(Opportunity.stage_id, sa.func.count(), sa.func.sum(Opportunity.amount),
+                      sa.func.sum(Opportunity.amount * Opportunity.probability))
+            .where(*filter_conditions(*shape), Opportunity.stage_id.in_(sa.bindparam("stage_ids", expanding=True)))
+            .group_by(Opportunity.stage_id))
+
+
 def column_figures(user: User, filters: Filters, stages: list[Stage]) -> list[Column]:
     """Count, total and weighted amount per stage, in one GROUP BY over the filtered deals."""
-    query = (sa.select(Opportunity.stage_id, sa.func.count(), sa.func.sum(Opportunity.amount),
-                       sa.func.sum(Opportunity.amount * Opportunity.probability))
-             .where(*filters.conditions(user), Opportunity.stage_id.in_([stage.id for stage in stages]))
-             .group_by(Opportunity.stage_id))
-    figures = {stage_id: (count, total, weighted) for stage_id, count, total, weighted in db.session.execute(query)}
+    parameters = filters.parameters(user) | {"stage_ids": [stage.id for stage in stages]}
+    figures = {stage_id: (count, total, weighted) for stage_id, count, total, weighted
+               in db.session.execute(_figures_statement(filters.shape(user)), parameters)}
+    translations, number = get_translations(), number_formatter()
+    total_text, weighted_text = translations.ugettext("Total %(amount)s"), translations.ugettext("Weighted %(amount)s")
     columns = []
     for stage in stages:
         count, total, weighted = figures.get(stage.id, (0, None, None))
-        columns.append(Column(stage, count, Decimal(total or 0).quantize(CENT),
-                              (Decimal(weighted or 0) / 100).quantize(CENT)))
+        total, weighted = Decimal(total or 0).quantize(CENT), (Decimal(weighted or 0) / 100).quantize(CENT)
+        texts = (translations.ungettext("%(num)s deal", "%(num)s deals", count) % {"num": count},
+                 total_text % {"amount": number(total)}, weighted_text % {"amount": number(weighted)})
+        columns.append(Column(stage, count, total, weighted, texts=texts))
     return columns
 
 
-def cursor(opportunity: Opportunity) -> str:
-    return f"{opportunity.updated_at.isoformat()},{opportunity.id}"
+def cursor(updated_at: datetime, opportunity_id: int) -> str:
+    return f"{updated_at.isoformat()},{opportunity_id}"
 
 
 def parse_cursor(value: str) -> tuple[datetime, int]:
@@ -154,45 +206,158 @@ def parse_cursor(value: str) -> tuple[datetime, int]:
     return datetime.fromisoformat(stamp), int(opportunity_id)
 
 
-def column_cards(user: User, filters: Filters, stage: Stage,
-                 after: tuple[datetime, int] | None = None) -> tuple[list[Opportunity], str | None]:
-    """A column's next cards after `after`, and the cursor of the ones after them (or None)."""
-    query = (sa.select(Opportunity)
-             .where(*filters.conditions(user), Opportunity.stage_id == stage.id)
-             .options(load_only(Opportunity.id, Opportunity.name, Opportunity.account_id, Opportunity.stage_id,
-                                Opportunity.amount, Opportunity.close_date, Opportunity.owner_id,
-                                Opportunity.updated_at),
-                      lazyload(Opportunity.stage),  # the column knows it
-                      joinedload(Opportunity.account).load_only(Account.id, Account.name),
-                      joinedload(Opportunity.owner).load_only(User.id, User.name))
-             .order_by(Opportunity.updated_at.desc(), Opportunity.id.desc())
-             .limit(CARDS_PER_COLUMN + 1))
+@lru_cache(maxsize=8)
+def _number_symbols(locale_name: str) -> tuple[str, str] | None:
+    """The group and decimal symbols when the locale's decimal pattern is the common
+    "#,##0.###" (groups of three, up to three decimals), else None: babel formats then."""
+    locale = Locale.parse(locale_name)
+    if locale.decimal_formats[None].pattern != "#,##0.###":
+        return None
+    return numbers.get_group_symbol(locale), numbers.get_decimal_symbol(locale)
+
+
+def format_amount(locale_name: str, value: Decimal) -> str:
+    """Flask-Babel's `numberformat`, same text, without babel's pattern machinery (some 30 µs a
+    number; a board prints two hundred of them) for the locales whose pattern allows it."""
+    symbols = _number_symbols(locale_name)
+    if symbols is None:
+        return numbers.format_decimal(value, locale=locale_name)
+    group, decimal = symbols
+    value = Decimal(value).quantize(MILLI, ROUND_HALF_EVEN).normalize()
+    whole, _sep, fraction = format(value, ",f").partition(".")
+    whole = whole.replace(",", group)
+    return f"{whole}{decimal}{fraction}" if fraction else whole
+
+
+def number_formatter():
+    """format_amount in the request's locale."""
+    locale_name = str(get_locale())
+    return lambda value: format_amount(locale_name, value)
+
+
+# Card texts, HTML-escaped, kept between requests: the same board shows the same values again.
+@lru_cache(maxsize=8192)
+def _amount_text(locale_name: str, template: str, amount: Decimal) -> str:
+    return html_escape(template % {"amount": format_amount(locale_name, amount)})
+
+
+@lru_cache(maxsize=4096)
+def _date_text(locale_name: str, template: str, day: date) -> str:
+    """Flask-Babel's `dateformat(day, "medium")` in `template`: babel's pattern, once per day."""
+    return html_escape(template % {"date": format_date(day, "medium", locale=locale_name)})
+
+
+class _Cards:
+    """Turns the card query's rows into Cards; each text made once per distinct value."""
+
+    def __init__(self):
+        self.base = url_for("opportunities.index")
+        self.locale_name = str(get_locale())
+        self.amount_text, self.closes_text = gettext("Amount: %(amount)s"), gettext("Closes %(date)s")
+        self.owner_text = gettext("Owner: %(name)s")
+        self.amounts: dict = {None: html_escape(gettext("No amount"))}
+        self.dates: dict = {None: html_escape(gettext("No close date"))}
+        self.owners: dict = {None: html_escape(gettext("No owner"))}
+
+    def card(self, row) -> Card:
+        opportunity_id, name, account, amount, close_date, owner = row[:6]
+        amount_text = self.amounts.get(amount)
+        if amount_text is None:
+            amount_text = self.amounts[amount] = _amount_text(self.locale_name, self.amount_text, amount)
+        close_text = self.dates.get(close_date)
+        if close_text is None:
+            close_text = self.dates[close_date] = _date_text(self.locale_name, self.closes_text, close_date)
+        owner_text = self.owners.get(owner)
+        if owner_text is None:
+            owner_text = self.owners[owner] = html_escape(self.owner_text % {"name": owner})
+        return Card(opportunity_id, f"{self.base}/{opportunity_id}", html_escape(name), html_escape(account or ""),
+                    amount_text, close_text, owner_text)
+
+
+def _card_select(*conditions) -> sa.Select:
+    """The columns a card prints, newest update first, and what orders them."""
+    return (sa.select(Opportunity.id, Opportunity.name, Account.name.label("account"), Opportunity.amount,
+                      Opportunity.close_date, User.name.label("owner"), Opportunity.updated_at,
+                      Opportunity.stage_id)
+            .outerjoin_from(Opportunity, Account, Account.id == Opportunity.account_id)
+            .outerjoin_from(Opportunity, User, User.id == Opportunity.owner_id)
+            .where(*conditions)
+            .order_by(Opportunity.updated_at.desc(), Opportunity.id.desc()))
+
+
+@lru_cache(maxsize=64)
+def _cards_statement(columns: int, shape: tuple[bool, bool, bool], after: bool):
+    """The next cards of `columns` columns (parameters stage_0, stage_1...) in ONE statement: a
+    UNION ALL of one LIMITed select per column, each reading the stage's index in order. Built
+    once per shape: building it is most of what it costs to run it."""
+    conditions = filter_conditions(*shape)
+    if after:
+        conditions.append(sa.tuple_(Opportunity.updated_at, Opportunity.id)
+                          < sa.tuple_(sa.bindparam("after_at", type_=Opportunity.updated_at.type),
+                                      sa.bindparam("after_id", type_=sa.Integer())))
+    selects = [_card_select(*conditions, Opportunity.stage_id == sa.bindparam(f"stage_{n}"))
+               .limit(CARDS_PER_COLUMN + 1) for n in range(columns)]
+    return selects[0] if columns == 1 else sa.union_all(*(select.subquery().select() for select in selects))
+
+
+def fill_cards(user: User, filters: Filters, columns: list[Column],
+               after: tuple[datetime, int] | None = None) -> None:
+    """The columns' next cards (after `after`) and cursors (None when a column shows them all)."""
+    if not columns:
+        return
+    parameters = filters.parameters(user) | {f"stage_{n}": column.stage.id for n, column in enumerate(columns)}
     if after is not None:
-        query = query.where(sa.tuple_(Opportunity.updated_at, Opportunity.id) < after)
-    opportunities = list(db.session.scalars(query))
-    if len(opportunities) > CARDS_PER_COLUMN:
-        opportunities = opportunities[:CARDS_PER_COLUMN]
-        return opportunities, cursor(opportunities[-1])
-    return opportunities, None
+        parameters.update(after_at=after[0], after_id=after[1])
+    statement = _cards_statement(len(columns), filters.shape(user), after is not None)
+    by_stage: dict[int, list] = {column.stage.id: [] for column in columns}
+    for row in db.session.execute(statement, parameters).all():  # fetchall, not a fetchone per row
+        by_stage[row[7]].append(row)
+    cards = _Cards()
+    for column in columns:
+        rows = by_stage[column.stage.id]
+        rows.sort(key=lambda r: (r[6], r[0]), reverse=True)  # a UNION keeps no order
+        if len(rows) > CARDS_PER_COLUMN:
+            rows = rows[:CARDS_PER_COLUMN]
+            column.next_cursor = cursor(rows[-1][6], rows[-1][0])
+        column.cards = [cards.card(row) for row in rows]
 
 
-def board_stages(pipeline: Pipeline) -> list[Stage]:
+def card_of(opportunity_id: int) -> Card:
+    """One card (after a move), from the same select as the board's."""
+    return _Cards().card(db.session.execute(_card_select(Opportunity.id == opportunity_id)).one())
+
+
+class BoardStage(NamedTuple):
+    """A column's stage, selected as columns (a Stage row carries its guidance and key fields)."""
+
+    id: int
+    name: str
+    is_closed: bool
+    is_lost: bool
+
+
+_STAGES = (sa.select(Stage.id, Stage.name, Stage.is_closed, Stage.is_won)
+           .where(Stage.pipeline_id == sa.bindparam("pipeline_id")).order_by(Stage.position, Stage.id))
+_PIPELINES = sa.select(Pipeline.id, Pipeline.name).order_by(Pipeline.position, Pipeline.id)
+
+
+def board_stages(pipeline: Pipeline) -> list[BoardStage]:
     """The columns: the open stages in the admin's order, then the closed ones, as drop zones."""
-    stages = services.stages_of(pipeline.id)
+    stages = [BoardStage(stage_id, name, is_closed, is_closed and not is_won)
+              for stage_id, name, is_closed, is_won in db.session.execute(_STAGES, {"pipeline_id": pipeline.id})]
     return [s for s in stages if not s.is_closed] + [s for s in stages if s.is_closed]
 
 
-def stage_choices(stages: list[Stage]) -> list[Choice]:
+def stage_choices(stages: list[BoardStage]) -> list[Choice]:
     return [Choice(stage.id, label(stage.name), stage.is_lost) for stage in stages]
 
 
 def board_context(user: User, filters: Filters) -> dict:
     stages = board_stages(filters.pipeline)
     columns = column_figures(user, filters, stages)
-    for column in columns:
-        if column.count and not column.stage.is_closed:
-            column.opportunities, column.next_cursor = column_cards(user, filters, column.stage)
-    return {"columns": columns, "choices": stage_choices(stages), "filters": filters, "pipelines": services.pipelines(),
+    fill_cards(user, filters, [column for column in columns if column.count and not column.stage.is_closed])
+    return {"columns": columns, "choices": stage_choices(stages), "filters": filters,
+            "pipelines": db.session.execute(_PIPELINES).all(),
             "close_periods": CLOSE_PERIODS, "loss_reasons": services.loss_reasons()}
 
 
@@ -219,10 +384,22 @@ def board_more(stage_id: int):
         after = parse_cursor(request.args.get("after", ""))
     except ValueError:
         abort(400)
-    opportunities, next_cursor = column_cards(current_user, filters, stage, after)
-    return render("opportunities/board.html", "opportunities/_board_more_cards.html",
-                  column=Column(stage, opportunities=opportunities, next_cursor=next_cursor),
-                  choices=stage_choices(board_stages(stage.pipeline)), filters=filters)
+    column = Column(stage)
+    fill_cards(current_user, filters, [column], after)
+    return render("opportunities/board.html", "opportunities/_board_more_cards.html", column=column, filters=filters)
+
+
+@bp.route("/<int:opportunity_id>/move")
+@login_required
+def board_move_page(opportunity_id: int):
+    """The Move form of one card as a page: what a card's Move button opens without JavaScript
+    (with it, the board's dialog shows the same form). It posts to board_move."""
+    opportunity = get_opportunity(opportunity_id)
+    filters = Filters.read(request.args, opportunity.pipeline)
+    choices = [choice for choice in stage_choices(board_stages(filters.pipeline)) if choice.id != opportunity.stage_id]
+    return render("opportunities/board_move.html", "opportunities/_board_move_form.html", opportunity=opportunity,
+                  choices=choices, filters=filters, loss_reasons=services.loss_reasons(),
+                  move_url=url_for("opportunities.board_move", opportunity_id=opportunity.id))
 
 
 @bp.route("/<int:opportunity_id>/board-move", methods=["POST"])
@@ -245,9 +422,9 @@ def board_move(opportunity_id: int):
     if not wants_fragment():
         return redirect(url_for("opportunities.board", **filters.args()), 303)
     stages = board_stages(filters.pipeline)
-    return render("opportunities/board.html", "opportunities/_board_moved.html", opportunity=opportunity,
-                  on_board=not stage.is_closed, columns=column_figures(current_user, filters, stages),
-                  choices=stage_choices(stages), filters=filters)
+    return render("opportunities/board.html", "opportunities/_board_moved.html", stage=stage,
+                  cards=[card_of(opportunity.id)] if not stage.is_closed else [],
+                  columns=column_figures(current_user, filters, stages), filters=filters)
 
 
 def refused(message: str, filters: Filters):

@@ -79,8 +79,8 @@ def show(opportunity_id: int):
     """The opportunity; ?stage=<id>|closed selects a step of the path (htmx: only the path)."""
     opportunity = get_opportunity(opportunity_id)
     if not wants_fragment():
-        record_view(current_user, "opportunity", opportunity.id)
-        db.session.commit()
+        if record_view(current_user, "opportunity", opportunity.id):
+            db.session.commit()
     return respond("opportunities/_path.html", opportunity, selected=request.args.get("stage"))
 
 

@@ -62,7 +62,9 @@ def french() -> bool:
 
 def public_web_form(key: str) -> WebForm:
     """The active form with this key, else a 404 page (an inactive form accepts nothing)."""
-    web_form = db.session.scalar(sa.select(WebForm).where(WebForm.form_key == key))
+    # Its creator comes along: a post's lead falls back to them as owner.
+    web_form = db.session.scalar(sa.select(WebForm).options(sa.orm.joinedload(WebForm.created_by))
+                                 .where(WebForm.form_key == key))
     if web_form is None or not web_form.active:
         abort(404, _("This form does not exist or no longer accepts submissions."))
     return web_form
@@ -105,6 +107,8 @@ def public_post(key: str):
         return public_page(web_form, form, token=raw_token, status=422,
                            message=_("Please correct the fields marked below."))
     honeypot = services.clean_text(request.form.get(services.HONEYPOT_FIELD, ""))
+    # Read before the commit expires the form: the redirect then needs no query.
+    return_url, form_key = web_form.return_url, web_form.form_key
     try:
         services.receive(web_form, form, data, token=token, honeypot=honeypot, remote_addr=request.remote_addr)
         db.session.commit()
@@ -113,9 +117,9 @@ def public_post(key: str):
         db.session.rollback()
         if services.find_submission(services.dedupe_key(web_form, token, data, honeypot)) is None:
             raise
-    if web_form.return_url:
-        return redirect(web_form.return_url, 303)
-    return redirect(url_for("webforms.public_thanks", key=web_form.form_key), 303)
+    if return_url:
+        return redirect(return_url, 303)
+    return redirect(url_for("webforms.public_thanks", key=form_key), 303)
 
 
 @bp.route("/w2l/<key>/thanks")

@@ -212,12 +212,15 @@ def start_of_day(now: datetime | None = None) -> datetime:
     return datetime.combine(now.date(), dtime.min)
 
 
+def _leads_today(web_form: WebForm, now: datetime | None = None) -> sa.Select:
+    return sa.select(sa.func.count()).select_from(WebFormSubmission).where(
+        WebFormSubmission.form_id == web_form.id, WebFormSubmission.state == "lead",
+        WebFormSubmission.created_at >= start_of_day(now))
+
+
 def leads_today(web_form: WebForm, now: datetime | None = None) -> int:
     """Leads the form created on its own today (UTC); released ones do not count against the cap."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(WebFormSubmission).where(
-            WebFormSubmission.form_id == web_form.id, WebFormSubmission.state == "lead",
-            WebFormSubmission.created_at >= start_of_day(now)))
+    return db.session.scalar(_leads_today(web_form, now))
 
 
 def find_submission(key: str) -> WebFormSubmission | None:
@@ -229,15 +232,19 @@ def receive(web_form: WebForm, form: Form, data: dict[str, str], *, token: Token
     """Keep a valid post once: a lead, or in the spam quarantine (honeypot filled, sent too fast)
     or the pending queue (over the daily cap). A retry returns the submission stored first."""
     key = dedupe_key(web_form, token, data, honeypot)
-    if (existing := find_submission(key)) is not None:
-        return existing
+    # One query for both questions: was this post stored already, and how many leads today.
+    existing_id, today = db.session.execute(sa.select(
+        sa.select(WebFormSubmission.id).where(WebFormSubmission.dedupe_key == key).scalar_subquery(),
+        _leads_today(web_form).scalar_subquery())).one()
+    if existing_id is not None:
+        return db.session.get(WebFormSubmission, existing_id)
     now = now if now is not None else time.time()
     state, reason = "lead", None
     if honeypot:
         state, reason = "spam", "honeypot"
     elif token.issued and now - token.issued < current_app.config["W2L_MIN_SECONDS"]:
         state, reason = "spam", "too_fast"
-    elif leads_today(web_form) >= web_form.daily_cap:
+    elif today >= web_form.daily_cap:
         state, reason = "pending", "daily_cap"
     submission = WebFormSubmission(form_id=web_form.id, dedupe_key=key, state=state, reason=reason,
                                    data=data, remote_addr=(remote_addr or "")[:45] or None)
@@ -251,15 +258,10 @@ def receive(web_form: WebForm, form: Form, data: dict[str, str], *, token: Token
 def create_lead_from(web_form: WebForm, data: dict):
     """A lead from a web form: its source and campaign, through the assignment rules (the form's
     creator keeps it when none applies), flagged when it looks like a stored lead or contact."""
-    from crm.assignment.services import assign
-    from crm.leads.duplicates import flag_if_duplicate
     from crm.leads.services import create_lead
 
     data = {**data, "lead_source": web_form.lead_source, "campaign_id": web_form.campaign_id}
-    lead = create_lead(data, actor=None, owner=web_form.created_by)
-    assign(lead)
-    flag_if_duplicate(lead)
-    return lead
+    return create_lead(data, actor=None, owner=web_form.created_by, by_rules=True, flag_duplicates=True)
 
 
 def release(submission: WebFormSubmission, *, actor: User) -> WebFormSubmission:

@@ -7,19 +7,48 @@
 // data-move-values (JSON) adds the filters (default: the lead board's data-owner). Lists of one
 // board share its data-sortable-group. A list marked data-lost first asks the loss reason in the
 // <dialog> the board's data-loss-dialog names; so does a card's Move form for a data-lost option.
+// A board with data-move-dialog has no form in its cards: a card's Move button (which without
+// JavaScript opens the card's move page) opens that one shared dialog, and the move is posted
+// like a drop.
 "use strict";
 
 (function () {
+  function filterValues(board) {
+    if (board && board.dataset.moveValues) return JSON.parse(board.dataset.moveValues);
+    return {owner: board ? board.dataset.owner || "" : ""};
+  }
+
   function moveValues(board, list) {
-    var values = {};
-    if (board && board.dataset.moveValues) {
-      values = JSON.parse(board.dataset.moveValues);
-    } else {
-      values.owner = board ? board.dataset.owner || "" : "";
-    }
+    var values = filterValues(board);
     var field = (board && board.dataset.moveField) || "status";
     values[field] = list.dataset.moveValue || list.dataset.statusId;
     return values;
+  }
+
+  // Post a card's move. The card waits (is-saving); on success the answer deletes it and puts
+  // it back at the top of its column with the new counts (out of band); on refusal the reason
+  // goes to #messages (crm/errors.py) and `failed` puts the card back where it was.
+  function send(card, values, failed, succeeded) {
+    card.classList.add("is-saving");
+    card.setAttribute("aria-busy", "true");
+
+    // Clear the waiting state before the swap (htmx copies the old card's attributes onto
+    // its replacement while settling), and after a request that failed to get an answer.
+    function answered(htmxEvent) {
+      if (htmxEvent.detail.elt !== card) return; // a request of the card's own Move form
+      card.classList.remove("is-saving");
+      card.removeAttribute("aria-busy");
+      if (htmxEvent.type !== "htmx:afterRequest") return;
+      card.removeEventListener("htmx:beforeOnLoad", answered);
+      card.removeEventListener("htmx:afterRequest", answered);
+      if (!htmxEvent.detail.successful) failed();
+      else if (succeeded) succeeded();
+    }
+
+    card.addEventListener("htmx:beforeOnLoad", answered);
+    card.addEventListener("htmx:afterRequest", answered);
+    // The card as source: htmx then inherits the body's hx-headers, the CSRF token among them.
+    htmx.ajax("POST", card.dataset.moveUrl, {source: card, target: card, swap: "delete", values: values});
   }
 
   // Ask the loss reason in the board's dialog; `done` gets the reason, or null when cancelled
@@ -64,9 +93,7 @@
     select.focus();
   }
 
-  // A drop asks the server; the card waits where it was dropped. On success the answer deletes
-  // it there and puts it back at the top of its column with the new counts (out of band). On
-  // refusal the reason goes to #messages (crm/errors.py) and the card returns where it was.
+  // A drop asks the server; the card waits where it was dropped (see send).
   function save(event) {
     var card = event.item;
     // SortableJS leaves an empty style attribute behind. htmx copies the attributes of the card
@@ -78,35 +105,20 @@
     var to = event.to;
     var oldIndex = event.oldIndex;
     var board = card.closest(".board");
-    card.classList.add("is-saving");
-    card.setAttribute("aria-busy", "true");
 
     function putBack() {
       from.insertBefore(card, from.children[oldIndex] || null);
     }
 
-    // Clear the waiting state before the swap (htmx copies the old card's attributes onto
-    // its replacement while settling), and after a request that failed to get an answer.
-    function answered(htmxEvent) {
-      if (htmxEvent.detail.elt !== card) return; // a request of the card's own Move form
-      card.classList.remove("is-saving");
-      card.removeAttribute("aria-busy");
-      if (htmxEvent.type !== "htmx:afterRequest") return;
-      card.removeEventListener("htmx:beforeOnLoad", answered);
-      card.removeEventListener("htmx:afterRequest", answered);
-      if (!htmxEvent.detail.successful) putBack();
-    }
-
     function post(extra) {
       var values = moveValues(board, to);
       Object.keys(extra).forEach(function (key) { values[key] = extra[key]; });
-      card.addEventListener("htmx:beforeOnLoad", answered);
-      card.addEventListener("htmx:afterRequest", answered);
-      // The card as source: htmx then inherits the body's hx-headers, the CSRF token among them.
-      htmx.ajax("POST", card.dataset.moveUrl, {source: card, target: card, swap: "delete", values: values});
+      send(card, values, putBack);
     }
 
     if (to.dataset.lost === "true") {
+      card.classList.add("is-saving");
+      card.setAttribute("aria-busy", "true");
       askLossReason(board, card, function (reason) {
         if (reason === null) {
           card.classList.remove("is-saving");
@@ -120,6 +132,102 @@
     }
     post({});
   }
+
+  // The board's shared Move dialog (templates/opportunities/_board_move_form.html), opened by a
+  // card's Move button: the card's current stage is left out, a lost stage shows the loss reason
+  // (then required). Confirming closes the dialog, gives the focus back to the Move button and
+  // posts the move like a drop; the answer brings the card back with the same ids, so the focus
+  // stays on its Move button. When the card leaves the open columns (a closed stage), the focus
+  // goes to the Move button of the card that was next to it, else to the row of columns.
+  var movingCard = null;
+  var wiredMoveDialogs = [];
+
+  function moveButton(card) {
+    return card && card.querySelector(".board-move-button");
+  }
+
+  function showReason(form) {
+    var stage = form.elements.stage;
+    var option = stage.options[stage.selectedIndex];
+    var lost = !!option && option.dataset.lost === "true";
+    var reason = form.elements.loss_reason;
+    reason.closest(".board-move-reason").hidden = !lost;
+    reason.required = lost;
+    if (!lost) reason.value = "";
+  }
+
+  function focusAfterMove(card, list, neighbour) {
+    if (document.body.contains(card)) return; // back on the board: htmx kept the focus
+    var active = document.activeElement;
+    if (active && active !== document.body && document.body.contains(active)) return;
+    var button = neighbour && document.body.contains(neighbour) && moveButton(neighbour);
+    var row = list && list.closest(".board-columns");
+    if (button) button.focus();
+    else if (row) row.focus();
+  }
+
+  function wireMoveDialog(dialog) {
+    if (wiredMoveDialogs.indexOf(dialog) !== -1) return;
+    wiredMoveDialogs.push(dialog);
+    var form = dialog.querySelector("form");
+    form.elements.stage.addEventListener("change", function () { showReason(form); });
+    form.addEventListener("submit", function (event) {
+      if (event.submitter && event.submitter.value === "cancel") return; // method="dialog" closes it
+      event.preventDefault();
+      var card = movingCard;
+      movingCard = null;
+      dialog.close();
+      if (!card || !document.body.contains(card)) return;
+      var board = card.closest(".board");
+      var list = card.parentElement;
+      var neighbour = card.nextElementSibling || card.previousElementSibling;
+      var values = filterValues(board);
+      values[(board && board.dataset.moveField) || "stage"] = form.elements.stage.value;
+      values.loss_reason = form.elements.loss_reason.value;
+      var button = moveButton(card);
+      if (button) button.focus();
+      send(card, values, function () {}, function () { focusAfterMove(card, list, neighbour); });
+    });
+    dialog.addEventListener("close", function () {
+      // Cancelled (Cancel, Escape): the focus goes back to the card's Move button.
+      var button = moveButton(movingCard);
+      movingCard = null;
+      if (button && document.body.contains(button)) button.focus();
+    });
+  }
+
+  function openMoveDialog(dialog, card) {
+    wireMoveDialog(dialog);
+    var form = dialog.querySelector("form");
+    var stage = form.elements.stage;
+    var current = card.parentElement ? card.parentElement.dataset.moveValue : "";
+    var first = null;
+    Array.prototype.forEach.call(stage.options, function (option) {
+      var isCurrent = option.value === current;
+      option.hidden = isCurrent;
+      option.disabled = isCurrent;
+      if (!isCurrent && first === null) first = option;
+    });
+    if (first) stage.value = first.value;
+    form.elements.loss_reason.value = "";
+    showReason(form);
+    var name = card.querySelector(".board-card-name");
+    form.querySelector("[data-deal-name]").textContent = name ? name.textContent : "";
+    movingCard = card;
+    dialog.showModal();
+    stage.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".board-move-button");
+    if (!button) return;
+    var card = button.closest(".board-card");
+    var board = button.closest(".board");
+    var dialog = board && document.getElementById(board.dataset.moveDialog || "");
+    if (!card || !dialog || !dialog.showModal || card.classList.contains("is-saving")) return;
+    event.preventDefault(); // without the dialog, the button opens the card's move page
+    openMoveDialog(dialog, card);
+  });
 
   function makeSortable(list) {
     if (Sortable.get(list)) return;

@@ -1,5 +1,6 @@
 """The opportunity board in a browser, on a desk and on a phone: drag and drop with the column
-figures following, the loss reason dialog, the Move control with the keyboard, the filters."""
+figures following, the loss reason dialog, a card's Move button opening the board's one Move dialog
+(with the keyboard), its page without JavaScript, the filters."""
 
 import re
 from datetime import timedelta
@@ -172,46 +173,62 @@ def test_a_drop_on_the_lost_column_asks_the_reason(page, app, rep, short):
     assert still_same_document(page)
 
 
-def test_the_move_control_with_the_keyboard_and_the_loss_reason(page, app, rep, short):
+def test_the_move_dialog_with_the_keyboard_and_the_loss_reason(page, app, rep, short):
     first, second, talking = short["first"], short["second"], short["talking"]
     lapsed, renewed = short["lapsed"], short["renewed"]
     open_board(page, rep, short["path"])
+    dialog = page.get_by_role("dialog", name="Move a deal")
 
-    # To the won stage: a plain move.
+    # To the won stage: a plain move. The card's Move button opens the board's one form.
     page.get_by_role("link", name="Second Renewal").focus()
-    page.keyboard.press("Tab")
-    select = page.get_by_label("Move Second Renewal to")
-    expect(select).to_be_focused()
-    expect(select.locator("option")).to_have_text(["Lapsed", "Renewed"])
-    page.keyboard.press("ArrowDown")
-    expect(select).to_have_value(str(renewed))
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Move Second Renewal")).to_be_focused()
     page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("Second Renewal")
+    stage = dialog.get_by_label("New stage")
+    reason = dialog.get_by_label("Loss reason")
+    expect(stage).to_be_focused()
+    expect(stage.locator("option:not([hidden])")).to_have_text(["Lapsed", "Renewed"])  # not its own stage
+    expect(stage).to_have_value(str(lapsed))
+    expect(reason).to_be_visible()  # a lost stage asks the reason
+    page.keyboard.press("ArrowDown")
+    expect(stage).to_have_value(str(renewed))
+    expect(reason).to_be_hidden()
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Move", exact=True)).to_be_focused()
+    with page.expect_response(re.compile(rf"/opportunities/{second.id}/board-move$")) as answer:
+        page.keyboard.press("Enter")
+    assert answer.value.status == 200
+    expect(dialog).to_be_hidden()
     expect(page.locator(f"#opportunity-card-{second.id}")).to_have_count(0)
     expect(page.locator(f"#board-figures-{renewed}")).to_have_text(re.compile(r"1 deal\s+Total 3,000"))
+    # The card left the open columns: the focus goes to the card that was next to it.
+    expect(page.get_by_role("button", name="Move First Renewal")).to_be_focused()
     assert saved(app, second.id)[0] == "Renewed"
 
-    # To the lost stage: the dialog asks the reason first; Escape cancels, nothing is sent.
-    page.get_by_label("Move First Renewal to").focus()
-    expect(page.get_by_label("Move First Renewal to")).to_have_value(str(lapsed))
-    page.keyboard.press("Tab")
+    # To the lost stage: the reason is required; Escape cancels, nothing is sent.
     page.keyboard.press("Enter")
-    dialog = page.get_by_role("dialog", name="Why was this deal lost?")
     expect(dialog).to_be_visible()
+    expect(stage).to_have_value(str(lapsed))
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="Move First Renewal")).to_be_focused()
     assert saved(app, first.id) == ("Talking", None, 1)
-    expect(page.locator(f"#board-cards-{talking} #opportunity-card-{first.id}")).to_be_visible()
 
-    page.get_by_role("button", name="Move First Renewal").focus()
     page.keyboard.press("Enter")
-    reason = dialog.get_by_label("Loss reason")
+    expect(stage).to_be_focused()
+    page.keyboard.press("Tab")
     expect(reason).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # no reason: the browser refuses, nothing is sent
+    expect(dialog).to_be_visible()
+    expect(reason).to_be_focused()
+    assert saved(app, first.id) == ("Talking", None, 1)
     reason.press("ArrowDown")  # the first reason
     expect(reason).to_have_value("Price")
     page.keyboard.press("Tab")
-    expect(dialog.get_by_role("button", name="Close as lost")).to_be_focused()
+    expect(dialog.get_by_role("button", name="Move", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator(f"#opportunity-card-{first.id}")).to_have_count(0)
     expect(page.locator(f"#board-figures-{lapsed}")).to_have_text(re.compile(r"1 deal\s+Total 5,000"))
@@ -223,13 +240,24 @@ def test_the_move_control_with_the_keyboard_and_the_loss_reason(page, app, rep, 
 def test_a_move_to_an_open_stage_with_the_keyboard_keeps_the_focus_on_the_card(page, app, rep, board):
     aparna, qualification = board["aparna"], board["qualification"]
     open_board(page, rep)
-    page.get_by_label("Move Cloudy Sneakers to").focus()
-    page.keyboard.press("Tab")
-    page.keyboard.press("Enter")  # Qualification, the first choice
+    page.get_by_role("button", name="Move Cloudy Sneakers").focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Move a deal")
+    expect(dialog.get_by_label("New stage")).to_have_value(str(qualification))  # the first choice
+    dialog.get_by_role("button", name="Move", exact=True).press("Enter")
     expect(page.locator(f"#board-cards-{qualification} #opportunity-card-{aparna.id}")).to_be_visible()
     expect(page.locator(f"#board-figures-{qualification}")).to_have_text(re.compile(r"2 deals\s+Total 9,000"))
     expect(page.get_by_role("button", name="Move Cloudy Sneakers")).to_be_focused()
+    expect(page.locator("#messages")).to_have_text("Cloudy Sneakers moved to Qualification.")
     assert saved(app, aparna.id)[0] == "Qualification"
+    # The dialog is the same for the next card: its stage list follows the card.
+    page.get_by_role("button", name="Move Qualified Deal").click()
+    expect(dialog.get_by_label("New stage")).to_have_value(str(board["prospecting"]))
+    expect(dialog.get_by_label("New stage").locator("option[hidden]")).to_have_text(["Qualification"])
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="Move Qualified Deal")).to_be_focused()
+    assert saved(app, board["qualified"].id)[0] == "Qualification"
 
 
 @pytest.mark.parametrize("screen_name", list(SCREENS))
@@ -362,14 +390,37 @@ def test_move_without_javascript(browser, live_server, app, rep, board):
     page.wait_for_url(lambda url: "/login" not in url)
     page.goto("/opportunities/board?owner=me")
     expect(page.get_by_role("button", name=re.compile("Show more"))).to_have_count(0)
-    page.get_by_role("button", name="Move Cloudy Sneakers").click()  # a plain POST, then 303
+    aparna, other = board["aparna"], board["other"]
+    # The card's Move button opens its move page, the filters along.
+    page.get_by_role("button", name="Move Cloudy Sneakers").click()
+    expect(page).to_have_url(re.compile(rf"/opportunities/{aparna.id}/move\?pipeline=1&owner=me$"))
+    expect(page.get_by_role("heading", name="Move a deal")).to_be_visible()
+    page.get_by_label("New stage").select_option(label="Qualification")
+    page.get_by_role("button", name="Move", exact=True).click()  # a plain POST, then 303
     expect(page).to_have_url(re.compile(r"/opportunities/board\?pipeline=1&owner=me$"))
     expect(page.get_by_text("Cloudy Sneakers moved to Qualification.")).to_be_visible()
-    card = page.locator(f"#board-cards-{board['qualification']} #opportunity-card-{board['aparna'].id}")
+    card = page.locator(f"#board-cards-{board['qualification']} #opportunity-card-{aparna.id}")
     expect(card).to_be_visible()
+    # A lost stage needs its reason: refused without it, with the reason the board says why.
+    page.get_by_role("button", name="Move Other Deal").click()
+    page.get_by_label("New stage").select_option(label="Closed Lost")
+    page.get_by_role("button", name="Move", exact=True).click()
+    expect(page.get_by_text("Give the reason the deal was lost.")).to_be_visible()
+    assert saved(app, other.id) == ("Prospecting", None, 1)
+    page.get_by_role("button", name="Move Other Deal").click()
+    page.get_by_label("New stage").select_option(label="Closed Lost")
+    page.get_by_label("Loss reason").select_option("Price")
+    page.get_by_role("button", name="Move", exact=True).click()
+    expect(page.get_by_text("Other Deal moved to Closed Lost.")).to_be_visible()
+    expect(page.locator(f"#opportunity-card-{other.id}")).to_have_count(0)
+    # Cancel goes back to the board, nothing moved.
+    page.get_by_role("button", name="Move Cloudy Sneakers").click()
+    page.get_by_role("link", name="Cancel").click()
+    expect(page).to_have_url(re.compile(r"/opportunities/board\?pipeline=1&owner=me$"))
     # The filters apply with their button.
     page.get_by_label("Owner").select_option("")
     page.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"owner=&close="))
     context.close()
-    assert saved(app, board["aparna"].id)[0] == "Qualification"
+    assert saved(app, aparna.id)[0] == "Qualification"
+    assert saved(app, other.id) == ("Closed Lost", "Price", 2)

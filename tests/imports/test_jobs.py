@@ -417,3 +417,40 @@ def test_the_cli_undoes_an_import(app, importer):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Lead)) == 0
     again = app.test_cli_runner().invoke(args=["import-undo", str(imp.id)])
     assert again.exit_code != 0 and "cannot be undone" in again.output
+
+
+def test_an_imported_lead_has_every_column_the_lead_service_gives_the_same_lead(importer):
+    """The job writes leads with multi-row SQL inserts: each column, stored type included, is what
+    create_lead() stores (search text, E.164 phones, amounts, counts, flags, match keys)."""
+    from crm.leads.services import create_lead
+
+    content = ("Salutation;Prénom;Nom;Société;Titre;E-mail;Téléphone;Portable;Site web;Rue;Ville;Région;"
+               "Code postal;Pays;Secteur;Chiffre d'affaires;Effectif;Source;Evaluation;Notes\r\n"
+               "Mme;Hélène;Lefèvre-Dupont;Société Générale SA;DG;Helene@Example.FR;+33 1 42 68 53 00;"
+               "+33 6 12 34 56 78;example.fr;1 rue de la Paix;Paris;IdF;75002;France;Banking;"
+               "1 200 000,50 €;250;Web;Hot;\"Rencontrée au salon\r\n=rappeler\"\r\n").encode("cp1252")
+    imp = run(start(content, importer))
+    assert (imp.imported, imp.rejected) == (1, 0)
+    imported = db.session.scalars(sa.select(Lead)).one()
+    typed = create_lead({"salutation": "Ms.", "first_name": "Hélène", "last_name": "Lefèvre-Dupont",
+                         "company": "Société Générale SA", "title": "DG", "email": "Helene@Example.FR",
+                         "phone": "+33 1 42 68 53 00", "mobile": "+33 6 12 34 56 78", "website": "https://example.fr",
+                         "street": "1 rue de la Paix", "city": "Paris", "state": "IdF", "postal_code": "75002",
+                         "country": "France", "industry": "Banking", "annual_revenue": Decimal("1200000.50"),
+                         "employees": 250, "lead_source": "Web", "rating": "Hot",
+                         "description": "Rencontrée au salon\r\n=rappeler"}, actor=importer)
+    db.session.commit()
+    columns = [c for c in services.INSERT_COLUMNS if c not in ("created_at", "updated_at")]
+    table = Lead.__table__
+    stored = {row.id: row for row in db.session.execute(
+        sa.select(table.c.id, *[table.c[c] for c in columns],
+                  *[sa.func.typeof(table.c[c]).label(f"type_{c}") for c in (*columns, "created_at")]))}
+    assert imported.phone_e164 == "+33142685300" and imported.mobile_e164 == "+33612345678"
+    assert imported.annual_revenue == Decimal("1200000.50") and imported.employees == 250
+    assert "lefevre-dupont" in imported.search_text
+    assert stored[imported.id]._asdict() | {"id": None} == stored[typed.id]._asdict() | {"id": None}
+    assert imported.created_at.tzinfo == typed.created_at.tzinfo  # both read back as the same kind of datetime
+    keys = {k.lead_id: (k.name_key, k.company_key) for k in db.session.scalars(sa.select(LeadMatchKey))}
+    assert keys[imported.id] == keys[typed.id] == ("lefevre dupont", "societe generale")
+    assert sorted(lead.id for lead in find_duplicates({"last_name": "Lefevre-Dupont", "company": "Societe Generale"})) \
+        == [imported.id, typed.id]

@@ -129,9 +129,9 @@ def test_list_views_and_paging(app_ctx):
     closed = make_lead(rep, last_name="Closed", status="Closed - Not Converted")
     mine = queries.lead_page(queries.LeadFilters(view="my_open", sort="name"), rep)
     assert len(mine.items) == lists.PER_PAGE and mine.has_next and mine.total == lists.PER_PAGE + 5
-    assert mine.items[0].last_name == "Mine 000"
+    assert mine.items[0].name == "Lead Mine 000"
     second = queries.lead_page(queries.LeadFilters(view="my_open", sort="name", page=2), rep)
-    assert [lead.last_name for lead in second.items] == [f"Mine {n:03d}" for n in range(50, 55)]
+    assert [lead.name for lead in second.items] == [f"Lead Mine {n:03d}" for n in range(50, 55)]
     assert not second.has_next
     all_open = queries.lead_page(queries.LeadFilters(view="all_open"), rep)
     assert all_open.total == lists.PER_PAGE + 6
@@ -156,9 +156,9 @@ def test_status_and_rating_sort_follow_the_admins_order(app_ctx):
     make_lead(rep, last_name="Hot one", rating="Hot")
     make_lead(rep, last_name="Working", status="Working - Contacted")
     by_rating = queries.lead_page(queries.LeadFilters(view="all", sort="rating"), rep).items
-    assert [lead.last_name for lead in by_rating][:3] == ["Hot one", "Warm one", "Cold one"]
+    assert [lead.name for lead in by_rating][:3] == ["Lead Hot one", "Lead Warm one", "Lead Cold one"]
     by_status = queries.lead_page(queries.LeadFilters(view="all", sort="-status"), rep).items
-    assert by_status[0].last_name == "Working"
+    assert by_status[0].name == "Lead Working"
 
 
 def test_possible_duplicates_lists_contacts_with_their_reasons(app, app_ctx):
