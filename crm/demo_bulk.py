@@ -240,6 +240,11 @@ class BulkLoad:
         self.complete(list(self.indexes) + list(self.triggers))
         self.session.commit()
         self._restore_pragmas()
+        if self.dialect == "postgresql":
+            # The planner's statistics: without them, PostgreSQL plans the lists of a book it just
+            # grew tenfold as if it were empty (autovacuum would catch up, minutes later).
+            self.session.execute(sa.text("ANALYZE"))
+            self.session.commit()
 
     def abort(self) -> None:
         self.session.rollback()
