@@ -24,9 +24,15 @@ def pg_index(table: str) -> str:
     return f"ix_{table}_search_trgm"
 
 
+# PostgreSQL-only partial indexes of migration 0015 (the lists of records not in the recycle bin).
+LIVE_INDEX_PREFIX = "ix_live_"
+
+
 def made_by_hand(name: str | None) -> bool:
-    """Objects created here, unknown to the models (schema comparisons leave them out)."""
-    return bool(name) and any(name.startswith((fts_table(t), pg_index(t))) for t in SEARCHABLE)
+    """Objects created here or by hand in a migration, unknown to the models (schema comparisons
+    leave them out)."""
+    return bool(name) and (name.startswith(LIVE_INDEX_PREFIX)
+                           or any(name.startswith((fts_table(t), pg_index(t))) for t in SEARCHABLE))
 
 
 def triggers(table: str) -> dict[str, str]:

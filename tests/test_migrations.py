@@ -196,3 +196,25 @@ def test_0010_puts_the_account_name_in_the_search_text_of_existing_deals(app, ap
     db.session.remove()
     upgrade()
     assert db.session.get(Opportunity, deal_id).search_text == "custom sneakers call societe generale"
+
+
+def test_0015_gives_postgresql_the_order_of_the_live_lists_from_an_index(app, app_ctx):
+    """On PostgreSQL, the default lead list and the board columns read a partial index in order
+    rather than sorting every live row (SQLite's own indexes already do; nothing to add there)."""
+    import pytest
+
+    from crm.leads.queries import LeadFilters, lead_query
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL-only indexes: SQLite's existing indexes give these orders")
+    rep = make_user()
+    with db.engine.connect() as conn:
+        names = set(conn.scalars(sa.text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix_live_%'")))
+        assert names == {"ix_live_leads_updated", "ix_live_leads_owner_updated", "ix_live_opportunities_close",
+                         "ix_live_opportunities_owner_close", "ix_live_opportunities_stage_updated"}
+        # With sorting priced out, a plan without "Sort" proves an index gives the order.
+        conn.execute(sa.text("SET enable_sort = off"))
+        query = lead_query(LeadFilters(view="all"), rep).limit(51)
+        plan = "\n".join(conn.scalars(sa.text("EXPLAIN " + str(query.compile(
+            db.engine, compile_kwargs={"literal_binds": True})))))
+        assert "ix_live_leads_updated" in plan and "Sort" not in plan, plan
