@@ -442,9 +442,16 @@ def test_an_imported_lead_has_every_column_the_lead_service_gives_the_same_lead(
     db.session.commit()
     columns = [c for c in services.INSERT_COLUMNS if c not in ("created_at", "updated_at")]
     table = Lead.__table__
+
+    def type_of(column):
+        # SQLite stores each value with its own type (typeof); PostgreSQL's are the column's.
+        if db.engine.dialect.name == "sqlite":
+            return sa.func.typeof(column)
+        return sa.cast(sa.func.pg_typeof(column), sa.Text)
+
     stored = {row.id: row for row in db.session.execute(
         sa.select(table.c.id, *[table.c[c] for c in columns],
-                  *[sa.func.typeof(table.c[c]).label(f"type_{c}") for c in (*columns, "created_at")]))}
+                  *[type_of(table.c[c]).label(f"type_{c}") for c in (*columns, "created_at")]))}
     assert imported.phone_e164 == "+33142685300" and imported.mobile_e164 == "+33612345678"
     assert imported.annual_revenue == Decimal("1200000.50") and imported.employees == 250
     assert "lefevre-dupont" in imported.search_text
