@@ -16,6 +16,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from rapidfuzz import fuzz
+from sqlalchemy.orm import joinedload
 
 from crm.extensions import db
 from crm.leads.services import EDITABLE_FIELDS, LeadError, e164
@@ -177,10 +178,6 @@ def _live_leads(query, model=Lead):
     return query.where(model.deleted_at.is_(None), model.status_id.not_in(converted))
 
 
-def _phone_match(model, phones):
-    return sa.or_(model.phone_e164.in_(phones), model.mobile_e164.in_(phones))
-
-
 def find_duplicates(fields: dict, *, exclude_lead_id: int | None = None, limit: int = 10) -> list[Match]:
     """Leads (not deleted, not converted) and contacts (not deleted) that look like `fields`, most likely first."""
     wanted = candidate(fields)
@@ -191,7 +188,9 @@ def find_duplicates(fields: dict, *, exclude_lead_id: int | None = None, limit: 
     if wanted.email:
         blocks.append(_live_leads(sa.select(Lead.id).where(Lead.email == wanted.email)).limit(MAX_BLOCK))
     if phones:
-        blocks.append(_live_leads(sa.select(Lead.id).where(_phone_match(Lead, phones))).limit(MAX_BLOCK))
+        # One block per column: with an OR of the two, SQLite reads every live lead instead.
+        blocks += [_live_leads(sa.select(Lead.id).where(Lead.phone_e164.in_(phones))).limit(MAX_BLOCK),
+                   _live_leads(sa.select(Lead.id).where(Lead.mobile_e164.in_(phones))).limit(MAX_BLOCK)]
     if wanted.last and wanted.company:
         # Same folded last name: the company is compared fuzzily below, so typos in it still match.
         blocks.append(_live_leads(
@@ -206,17 +205,23 @@ def find_duplicates(fields: dict, *, exclude_lead_id: int | None = None, limit: 
             query = query.where(Lead.id != exclude_lead_id)
         matches = [Match(lead, *score(wanted, lead_candidate(lead))) for lead in db.session.scalars(query)]
 
-    contact_match = []
+    # Contacts the same way: one indexed block per key, joined by UNION. An OR of the keys in one
+    # WHERE makes SQLite scan the whole table (27 ms at 30,000 contacts, on every public form post).
+    contact_blocks = []
     if wanted.email:
-        contact_match.append(Contact.email == wanted.email)
+        contact_blocks.append(sa.select(Contact.id).where(Contact.email == wanted.email))
     if phones:
-        contact_match.append(_phone_match(Contact, phones))
+        contact_blocks += [sa.select(Contact.id).where(Contact.phone_e164.in_(phones)),
+                           sa.select(Contact.id).where(Contact.mobile_e164.in_(phones))]
     if wanted.last and wanted.company:
-        contact_match.append(Contact.account_id.in_(
-            sa.select(Account.id).where(Account.name_key == wanted.company, Account.deleted_at.is_(None))))
-    if contact_match:
-        contacts = db.session.scalars(sa.select(Contact).where(Contact.deleted_at.is_(None), sa.or_(*contact_match))
-                                      .limit(MAX_NAME_CANDIDATES))
+        contact_blocks.append(sa.select(Contact.id).join(Account, Account.id == Contact.account_id)
+                              .where(Account.name_key == wanted.company, Account.deleted_at.is_(None)))
+    if contact_blocks:
+        found = sa.union(*contact_blocks).subquery()
+        # A join, not `id IN (...)`: with IN, SQLite reads every live contact by deleted_at instead.
+        contacts = db.session.scalars(sa.select(Contact).join(found, found.c.id == Contact.id)
+                                      .options(joinedload(Contact.account))  # scored by its name
+                                      .where(Contact.deleted_at.is_(None)).limit(MAX_NAME_CANDIDATES))
         matches += [Match(c, *score(wanted, contact_candidate(c))) for c in contacts]
     matches = [m for m in matches if m.reasons]
     matches.sort(key=lambda m: (-m.score, m.kind != "lead", -m.id))
