@@ -4,13 +4,11 @@ import random
 import re
 import secrets
 import time
-from bisect import bisect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from itertools import accumulate
 
 import click
 import phonenumbers
@@ -23,7 +21,7 @@ from crm.auth import services as auth_services
 from crm.demo_activities import generate_activities
 from crm.demo_bulk import BulkLoad, ahead, insert_rows
 from crm.demo_phones import PhoneTemplate
-from crm.demo_random import SeededRandom
+from crm.demo_random import SeededRandom, chunked, picker
 from crm.extensions import db
 from crm.leads.duplicates import sync_match_keys
 from crm.models import (
@@ -384,24 +382,6 @@ def _status_weights(statuses: list[LeadStatus]) -> tuple[list[int], list[float]]
     return list(weights), list(weights.values())
 
 
-def _picker(rng: random.Random, values: list, weights: list[float]) -> Callable[[], object]:
-    """A weighted choice, quicker than random.choices when called 100,000 times."""
-    cumulative = list(accumulate(weights))
-    total = cumulative[-1]
-    return lambda: values[bisect(cumulative, rng.random() * total)]
-
-
-def _chunked(rows: Iterator[dict], chunk_size: int) -> Iterator[list[dict]]:
-    chunk: list[dict] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == chunk_size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def generate_leads(count: int, *, pools: list[LocalePools], owner_ids: list[int], status_ids: list[int],
                    status_weights: list[float], picklists: dict[str, list[str]], seed: int, now: datetime,
                    chunk_size: int = CHUNK_SIZE) -> Iterator[list[dict]]:
@@ -409,8 +389,8 @@ def generate_leads(count: int, *, pools: list[LocalePools], owner_ids: list[int]
     if count <= 0:
         return
     rng = SeededRandom(seed)
-    pick_locale = _picker(rng, pools, [c.weight for c in COUNTRIES])
-    pick_status = _picker(rng, status_ids, status_weights)
+    pick_locale = picker(rng, pools, [c.weight for c in COUNTRIES])
+    pick_status = picker(rng, status_ids, status_weights)
     sources = picklists.get("lead_source") or [None]
     ratings = picklists.get("rating") or [None]
     # Creation times in order, so that ids follow them as they would in real life.
@@ -463,7 +443,7 @@ def generate_leads(count: int, *, pools: list[LocalePools], owner_ids: list[int]
             row["search_text"] = lead_search_text(row)
             yield row
 
-    yield from _chunked(rows(), chunk_size)
+    yield from chunked(rows(), chunk_size)
 
 
 
@@ -558,7 +538,7 @@ def generate_accounts(count: int, *, pools: list[LocalePools], owner_ids: list[i
             row.update(account_derived(row, name_keys[company.name]), _pools=loc, _domain=company.domain)
             yield row
 
-    yield from _chunked(rows(), chunk_size)
+    yield from chunked(rows(), chunk_size)
 
 
 def generate_contacts(count: int, *, accounts: list[SeededAccount], lead_sources: list[str], seed: int,
@@ -611,7 +591,7 @@ def generate_contacts(count: int, *, accounts: list[SeededAccount], lead_sources
             row["search_text"] = contact_search_text(row)
             yield row
 
-    yield from _chunked(rows(), chunk_size)
+    yield from chunked(rows(), chunk_size)
 
 
 def generate_opportunities(count: int, *, accounts: list[tuple[int, str]], owner_ids: list[int], stages: list[Stage],
@@ -626,7 +606,7 @@ def generate_opportunities(count: int, *, accounts: list[tuple[int, str]], owner
         return
     rng = SeededRandom(seed)
     stage_list, weights = _stage_weights(stages)
-    pick_stage = _picker(rng, stage_list, weights)
+    pick_stage = picker(rng, stage_list, weights)
     today = now.date()
     ages = sorted((rng.random() * OPPORTUNITY_HISTORY.total_seconds() for _ in range(count)), reverse=True)
 
@@ -669,7 +649,7 @@ def generate_opportunities(count: int, *, accounts: list[tuple[int, str]], owner
             row["search_text"] = opportunity_search_text(row, account_name)
             yield row
 
-    yield from _chunked(rows(), chunk_size)
+    yield from chunked(rows(), chunk_size)
 
 
 def _ahead(chunks: Iterator[list[dict]], table: sa.Table) -> Iterator[tuple[list[dict], list]]:

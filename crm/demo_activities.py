@@ -5,13 +5,10 @@ a task's priority and assignee, an event's start and end, and the record's links
 contact or an opportunity also carries its account, as record_links() gives it).
 """
 
-import random
-from bisect import bisect
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from itertools import accumulate
 
-from crm.demo_random import SeededRandom
+from crm.demo_random import SeededRandom, chunked, picker
 
 # Which records get activities (by their share), and which kinds.
 RECORD_WEIGHTS = {"lead": 40, "contact": 25, "opportunity": 20, "account": 15}
@@ -54,12 +51,6 @@ EVENT_MINUTES = (30, 30, 45, 60, 60, 90, 120)
 DUE_WINDOW = (-14, 30)
 
 
-def _weighted(rng: random.Random, weights: dict[str, int]):
-    values, cumulative = list(weights), list(accumulate(weights.values()))
-    total = cumulative[-1]
-    return lambda: values[bisect(cumulative, rng.random() * total)]
-
-
 def generate_activities(count: int, *, records: dict[str, list[tuple[int, int | None, int, datetime]]],
                         owner_ids: list[int], seed: int, now: datetime, chunk_size: int) -> Iterator[list[dict]]:
     """Yield `count` activities' rows, `chunk_size` at a time, on the given records.
@@ -71,58 +62,56 @@ def generate_activities(count: int, *, records: dict[str, list[tuple[int, int | 
     if count <= 0 or not kinds_of_records:
         return
     rng = SeededRandom(seed)
-    pick_record_kind = _weighted(rng, kinds_of_records)
-    pick_kind = _weighted(rng, KIND_WEIGHTS)
-    pick_priority = _weighted(rng, PRIORITY_WEIGHTS)
+    pick_record_kind = picker(rng, list(kinds_of_records), list(kinds_of_records.values()))
+    pick_kind = picker(rng, list(KIND_WEIGHTS), list(KIND_WEIGHTS.values()))
+    pick_priority = picker(rng, list(PRIORITY_WEIGHTS), list(PRIORITY_WEIGHTS.values()))
     today = now.date()
-    chunk: list[dict] = []
-    for _ in range(count):
-        record_kind = pick_record_kind()
-        record_id, account_id, owner_id, record_created = rng.choice(records[record_kind])
-        kind = pick_kind()
-        # Recent activity is the most common: the age is skewed towards now.
-        span = (now - record_created).total_seconds()
-        created_at = now - timedelta(seconds=int(span * rng.random() ** 2))
-        row = {
-            "kind": kind,
-            "subject": rng.choice(SUBJECTS[kind]),
-            "body": rng.choice(BODIES) if rng.random() < 0.6 else None,
-            "due_date": None,
-            "priority": None,
-            "assignee_id": None,
-            "done": False,
-            "done_at": None,
-            "starts_at": None,
-            "ends_at": None,
-            "lead_id": record_id if record_kind == "lead" else None,
-            "account_id": account_id if record_kind != "lead" else None,
-            "contact_id": record_id if record_kind == "contact" else None,
-            "opportunity_id": record_id if record_kind == "opportunity" else None,
-            "created_by_id": owner_id,
-            "created_at": created_at,
-            "updated_at": created_at,
-        }
-        if kind == "task":
-            row["priority"] = pick_priority()
-            row["assignee_id"] = owner_id if rng.random() < 0.8 else rng.choice(owner_ids)
-            # Tasks made long ago are done; recent ones are mostly open, due soon (some overdue).
-            done = created_at < now - timedelta(days=30) or rng.random() < RECENT_DONE_SHARE
-            if done:
-                row["due_date"] = created_at.date() + timedelta(days=rng.randint(1, 14))
-                row["done"] = True
-                done_at = min(now, created_at + timedelta(seconds=rng.randint(600, 14 * 86400)))
-                row["done_at"] = row["updated_at"] = done_at
-            else:
-                row["due_date"] = max(created_at.date(), today + timedelta(days=rng.randint(*DUE_WINDOW)))
-        elif kind == "event":
-            # On the hour or the half hour, in working hours, around its creation (some upcoming).
-            day = created_at.date() + timedelta(days=rng.randint(0, 21))
-            starts_at = datetime(day.year, day.month, day.day, rng.randint(8, 17), rng.choice((0, 30)))
-            row["starts_at"] = starts_at
-            row["ends_at"] = starts_at + timedelta(minutes=rng.choice(EVENT_MINUTES))
-        chunk.append(row)
-        if len(chunk) == chunk_size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+
+    def rows() -> Iterator[dict]:
+        for _ in range(count):
+            record_kind = pick_record_kind()
+            record_id, account_id, owner_id, record_created = rng.choice(records[record_kind])
+            kind = pick_kind()
+            # Recent activity is the most common: the age is skewed towards now.
+            span = (now - record_created).total_seconds()
+            created_at = now - timedelta(seconds=int(span * rng.random() ** 2))
+            row = {
+                "kind": kind,
+                "subject": rng.choice(SUBJECTS[kind]),
+                "body": rng.choice(BODIES) if rng.random() < 0.6 else None,
+                "due_date": None,
+                "priority": None,
+                "assignee_id": None,
+                "done": False,
+                "done_at": None,
+                "starts_at": None,
+                "ends_at": None,
+                "lead_id": record_id if record_kind == "lead" else None,
+                "account_id": account_id if record_kind != "lead" else None,
+                "contact_id": record_id if record_kind == "contact" else None,
+                "opportunity_id": record_id if record_kind == "opportunity" else None,
+                "created_by_id": owner_id,
+                "created_at": created_at,
+                "updated_at": created_at,
+            }
+            if kind == "task":
+                row["priority"] = pick_priority()
+                row["assignee_id"] = owner_id if rng.random() < 0.8 else rng.choice(owner_ids)
+                # Tasks made long ago are done; recent ones are mostly open, due soon (some overdue).
+                done = created_at < now - timedelta(days=30) or rng.random() < RECENT_DONE_SHARE
+                if done:
+                    row["due_date"] = created_at.date() + timedelta(days=rng.randint(1, 14))
+                    row["done"] = True
+                    done_at = min(now, created_at + timedelta(seconds=rng.randint(600, 14 * 86400)))
+                    row["done_at"] = row["updated_at"] = done_at
+                else:
+                    row["due_date"] = max(created_at.date(), today + timedelta(days=rng.randint(*DUE_WINDOW)))
+            elif kind == "event":
+                # On the hour or the half hour, in working hours, around its creation (some upcoming).
+                day = created_at.date() + timedelta(days=rng.randint(0, 21))
+                starts_at = datetime(day.year, day.month, day.day, rng.randint(8, 17), rng.choice((0, 30)))
+                row["starts_at"] = starts_at
+                row["ends_at"] = starts_at + timedelta(minutes=rng.choice(EVENT_MINUTES))
+            yield row
+
+    yield from chunked(rows(), chunk_size)

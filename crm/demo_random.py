@@ -1,6 +1,10 @@
-"""The seed's random numbers: random.Random, with the draws it makes a million times made cheaper."""
+"""The seed's random numbers: random.Random, with the draws it makes a million times made cheaper,
+and the two helpers every generator of the seed uses (weighted picks, rows in chunks)."""
 
 import random
+from bisect import bisect
+from collections.abc import Callable, Iterator
+from itertools import accumulate
 
 
 class SeededRandom(random.Random):  # noqa: S311  (fake data, seeded on purpose)
@@ -12,3 +16,22 @@ class SeededRandom(random.Random):  # noqa: S311  (fake data, seeded on purpose)
 
     def randint(self, a: int, b: int) -> int:
         return a + int(self.random() * (b - a + 1))
+
+
+def picker(rng: random.Random, values: list, weights: list[float]) -> Callable[[], object]:
+    """A weighted choice, quicker than random.choices when called 100,000 times."""
+    cumulative = list(accumulate(weights))
+    total = cumulative[-1]
+    return lambda: values[bisect(cumulative, rng.random() * total)]
+
+
+def chunked(rows: Iterator[dict], chunk_size: int) -> Iterator[list[dict]]:
+    """The rows in lists of `chunk_size` (Python 3.11 has no itertools.batched)."""
+    chunk: list[dict] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == chunk_size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
