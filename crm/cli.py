@@ -8,7 +8,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from crm.auth import services
-from crm.auth.forms import PASSWORD_MIN
+from crm.auth.passwords import PASSWORD_MIN, password_problem
 from crm.extensions import db
 from crm.models import ROLES
 
@@ -52,19 +52,21 @@ def bootstrap_admin(app: Flask) -> None:
 
 @click.command("create-user")
 @click.argument("email")
-@click.option("--password", required=True, help=f"At least {PASSWORD_MIN} characters.")
+@click.option("--password", required=True,
+              help=f"At least {PASSWORD_MIN} characters; not a common password, the email or the name.")
 @click.option("--role", type=click.Choice(ROLES), default="rep", show_default=True)
 @click.option("--name", default=None, help="Display name (default: the part of the email before @).")
 @with_appcontext
 def create_user_command(email: str, password: str, role: str, name: str | None) -> None:
     """Create a user who can sign in."""
-    if len(password) < PASSWORD_MIN:
-        raise click.BadParameter(f"must be at least {PASSWORD_MIN} characters", param_hint="--password")
     if "@" not in email:
         raise click.BadParameter("not an email address", param_hint="EMAIL")
+    name = name or email.split("@")[0]
+    # The same rules as the profile and admin pages (crm/auth/passwords.py).
+    if problem := password_problem(password, email=email, name=name):
+        raise click.BadParameter(problem, param_hint="--password")
     try:
-        user = services.create_user(email=email, name=name or email.split("@")[0], role=role,
-                                    password=password)
+        user = services.create_user(email=email, name=name, role=role, password=password)
     except services.EmailTaken:
         raise click.ClickException(f"a user with the email {email} already exists") from None
     db.session.commit()
@@ -74,6 +76,10 @@ def create_user_command(email: str, password: str, role: str, name: str | None) 
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(purge_recycle_bin_command)
+    from crm.backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("purge-recycle-bin")

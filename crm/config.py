@@ -40,6 +40,16 @@ def secret_key(instance_path: Path) -> str:
     return key
 
 
+def positive_int(name: str, default: int) -> int:
+    """An environment variable holding a whole number above 0; a typo stops the start-up."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a whole number above 0, not {raw!r}")
+    return int(raw)
+
+
 def from_environment(instance_path: Path, overrides: dict) -> dict:
     """Build the config mapping from environment variables, skipping what `overrides` sets."""
     redis_url = os.environ.get("REDIS_URL") or None
@@ -56,12 +66,19 @@ def from_environment(instance_path: Path, overrides: dict) -> dict:
         # Web-to-Lead posts per client address (a Flask-Limiter string, e.g. "20 per minute;200 per
         # hour"); `make bench` raises it to load the public form from one address.
         "W2L_LIMIT_PER_IP": os.environ.get("W2L_LIMIT_PER_IP") or Defaults.W2L_LIMIT_PER_IP,
+        # A signed-in session ends after this many minutes without a request, and this many hours
+        # after sign-in however busy ("keep me signed in" included); see crm/auth/sessions.py.
+        "SESSION_IDLE_MINUTES": positive_int("SESSION_IDLE_MINUTES", Defaults.SESSION_IDLE_MINUTES),
+        "SESSION_LIFETIME_HOURS": positive_int("SESSION_LIFETIME_HOURS", Defaults.SESSION_LIFETIME_HOURS),
     }
 
 
 class Defaults:
     """Settings that do not come from the environment."""
 
+    # After a PostgreSQL restart every pooled connection is dead: the ping at checkout replaces
+    # it, so the app recovers without a restart (crm/errors.py answers 503 while it is down).
+    # Off for SQLite (crm/__init__.py): a file does not go away.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -69,6 +86,13 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    # Session limits (overridden by the environment variables of the same names): 2 hours idle,
+    # as Salesforce's default timeout; 12 hours at most, a working day (OWASP ASVS 3.3.2).
+    SESSION_IDLE_MINUTES = 120
+    SESSION_LIFETIME_HOURS = 12
+    # The session cookie is written only when its content changes (the last-seen stamp moves
+    # at most once a minute), not on every request.
+    SESSION_REFRESH_EACH_REQUEST = False
     REMEMBER_COOKIE_NAME = "filon_remember"
     # Bodies larger than this are refused with 413 before any view reads them.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024

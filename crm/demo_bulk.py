@@ -96,7 +96,7 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict], params: lis
         return
     if params is None:
         params = row_params("sqlite", table, rows)
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608  # nosec B608
     connection.exec_driver_sql(sql, params)
 
 
@@ -157,7 +157,7 @@ class BulkLoad:
         self.first_new_id = {table: self._max_id(table) for table in SEARCHABLE}
 
     def _max_id(self, table: str) -> int:
-        return self.connection.scalar(sa.text(f"SELECT max(id) FROM {table}")) or 0  # noqa: S608 (SEARCHABLE)
+        return self.connection.scalar(sa.text(f"SELECT max(id) FROM {table}")) or 0  # noqa: S608 (SEARCHABLE)  # nosec B608
 
     def _sqlite_start(self) -> None:
         if self.connection.connection.dbapi_connection.in_transaction:
@@ -185,7 +185,7 @@ class BulkLoad:
             self.connection.exec_driver_sql(f"DROP TRIGGER {name}")
             self.triggers.setdefault(table, []).append((name, sql))
         for table, adding in self.sizes.items():
-            present = self.connection.scalar(sa.text(f"SELECT count(*) FROM {table}"))  # noqa: S608 (our tables)
+            present = self.connection.scalar(sa.text(f"SELECT count(*) FROM {table}"))  # noqa: S608 (our tables)  # nosec B608
             if adding <= present:
                 continue
             indexes = self.connection.execute(
@@ -199,7 +199,7 @@ class BulkLoad:
         # The indexes of a table that will more than double, the trigram one included; not those
         # of its constraints (primary key, unique).
         for table, adding in self.sizes.items():
-            present = self.connection.scalar(sa.text(f"SELECT count(*) FROM {table}"))  # noqa: S608 (our tables)
+            present = self.connection.scalar(sa.text(f"SELECT count(*) FROM {table}"))  # noqa: S608 (our tables)  # nosec B608
             if adding <= present:
                 continue
             indexes = self.connection.execute(sa.text(
@@ -222,7 +222,7 @@ class BulkLoad:
         if self.first_new_id[table] > last:
             fts = fts_table(table)
             self.connection.execute(sa.text(
-                f"INSERT INTO {fts}(rowid, search_text) SELECT id, search_text FROM {table} WHERE id > :last"),  # noqa: S608
+                f"INSERT INTO {fts}(rowid, search_text) SELECT id, search_text FROM {table} WHERE id > :last"),  # noqa: S608  # nosec B608
                 {"last": last})
 
     def complete(self, tables) -> None:

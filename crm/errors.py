@@ -1,10 +1,12 @@
 """Error pages: a page for a browser, a fragment in the message area for htmx."""
 
+import logging
 import time
 
-from flask import Flask
+from flask import Flask, g, make_response
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from crm.extensions import db, limiter
@@ -20,7 +22,19 @@ MESSAGES = {
     429: (_l("Too many attempts"), _l("Too many attempts. Please wait a moment and try again.")),
     500: (_l("Something went wrong"),
           _l("An unexpected error happened on our side. Nothing was saved; please try again.")),
+    503: (_l("Database unavailable"),
+          _l("Filon cannot reach its database right now; try again in a minute.")),
 }
+# The DBAPI's "cannot talk to the database" errors (server down or restarting, connection cut,
+# SQLite still locked after its busy timeout): the request could not be served, nothing of it
+# was stored, and the same request can succeed later. A bug (IntegrityError, ProgrammingError...)
+# stays a 500.
+DATABASE_GONE = (OperationalError, DisconnectionError, InterfaceError)
+# Seconds a client (or a proxy, or a visitor's browser script) should wait before trying again:
+# a PostgreSQL restart takes a few seconds.
+RETRY_AFTER_SECONDS = 30
+
+log = logging.getLogger(__name__)
 
 
 def _error_response(code: int, title, message):
@@ -66,7 +80,54 @@ def handle_server_error(error: InternalServerError):
     return _error_response(500, title, message)
 
 
+def recover_from_database_error(error: Exception) -> None:
+    """Leave nothing of the failed request behind: roll its transaction back and drop the
+    connections of the pool, so the next request opens a fresh one once the database is back."""
+    # The first line only: the next ones hold the SQL statement and its parameters (user data).
+    text = str(error).strip()
+    log.warning("database unavailable: %s", text.splitlines()[0] if text else type(error).__name__)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001  (the connection is gone: there is nothing left to roll back)
+        log.debug("rollback after a database error failed", exc_info=True)
+    db.session.remove()
+    if db.engine.dialect.name != "sqlite":
+        # SQLAlchemy invalidates the pool by itself when it recognises a disconnect; a connection it
+        # did not recognise (or a half-open one) goes too. A SQLite file cannot go away: a "database
+        # is locked" leaves its connections good.
+        db.engine.dispose()
+    # The signed-in user was loaded (or will be) from the database: the page of this error must
+    # not ask it again (an expired User would refresh itself with a query). Anonymous it is.
+    from crm.extensions import login_manager
+
+    g._login_user = login_manager.anonymous_user()
+
+
+def database_unavailable_response(render_page):
+    """`render_page()` with status 503 and Retry-After; a plain text answer when even rendering
+    needs the database (a context processor or template that queries it)."""
+    try:
+        response = render_page()
+    except DATABASE_GONE:
+        db.session.remove()
+        title, message = MESSAGES[503]
+        response = make_response(f"{title}\n\n{message}\n", 503, {"Content-Type": "text/plain; charset=utf-8"})
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    # A proxy or a browser must not keep this answer in place of the page.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def handle_database_error(error: Exception):
+    recover_from_database_error(error)
+    title, message = MESSAGES[503]
+    return database_unavailable_response(lambda: _error_response(503, title, message))
+
+
 def init_app(app: Flask) -> None:
+    for exception in DATABASE_GONE:
+        app.register_error_handler(exception, handle_database_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(InternalServerError, handle_server_error)
     app.register_error_handler(HTTPException, handle_http_error)

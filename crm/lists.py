@@ -17,6 +17,19 @@ COUNT_CAP = 1000
 MAX_PAGE = 10_000
 
 
+def as_id(raw) -> int | None:
+    """A record id typed into a URL or a form, or None: past 9 digits it would overflow the
+    database's integer (a 500), and no record has such an id anyway."""
+    raw = str(raw or "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+
+
+def page_arg(args: MultiDict) -> int:
+    """The `page` of a list that Flask-SQLAlchemy's paginate() pages (it would read any number)."""
+    page = as_id(args.get("page"))
+    return max(1, min(page, MAX_PAGE)) if page else 1
+
+
 @dataclass
 class ListFilters:
     """The state of a list, read from and written back to its URL. Subclasses add their own

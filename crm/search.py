@@ -16,7 +16,9 @@ MAX_TOKENS = 8
 
 
 def search_tokens(q: str) -> list[str]:
-    return fold(q[:MAX_QUERY]).split()[:MAX_TOKENS]
+    # A NUL ends an FTS5 phrase early ("unterminated string") and PostgreSQL refuses it in text:
+    # it separates words like a space.
+    return fold(q[:MAX_QUERY].replace("\x00", " ")).split()[:MAX_TOKENS]
 
 
 def search(query: sa.Select, model, q: str) -> sa.Select:

@@ -1,6 +1,9 @@
 """Security headers and cookies applied to every response."""
 
-from flask import Flask, request
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, request
+from werkzeug.routing import IntegerConverter
 
 # No inline script and no eval: htmx runs from a file, its config sits in a <meta> tag,
 # and its indicator styles are switched off there (they would be an inline <style>).
@@ -63,7 +66,44 @@ class SecureCookiesOverHttps:
         return self.wsgi_app(environ, start_response_secure)
 
 
+class RecordIdConverter(IntegerConverter):
+    """`<int:...>` in every route: at most 9 digits. A larger id would overflow the database's
+    integer (a 500 instead of a 404), and no record has one."""
+
+    regex = r"\d{1,9}"
+
+
+def web_url(value: str | None) -> str | None:
+    """`value` when it is an http(s) address, else None: a stored website becomes a link only
+    then. The forms and the import already refuse other schemes; this holds for any stored value
+    (a javascript: or data: link would run on click)."""
+    if not value:
+        return None
+    parts = urlsplit(value.strip())
+    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+# Cleans its own fields (and must keep its smaller body limit, set in the view, before the body is read).
+NUL_CHECKED_ELSEWHERE = {"webforms.public_post"}
+
+
+def refuse_nul_bytes():
+    """400 for a NUL byte in the query string or a posted form: no field holds one, SQLite's
+    full-text search and PostgreSQL refuse one in a query (a 500 otherwise)."""
+    sources = [request.args]
+    if request.method == "POST" and request.endpoint not in NUL_CHECKED_ELSEWHERE:
+        sources.append(request.form)
+    for source in sources:
+        for key, values in source.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
+    app.add_template_filter(web_url)
+    # Before the blueprints are registered: their rules take the converter of this map.
+    app.url_map.converters["int"] = RecordIdConverter
     app.after_request(add_security_headers)
     app.wsgi_app = SecureCookiesOverHttps(app.wsgi_app)
     if app.config["TRUSTED_PROXIES"]:

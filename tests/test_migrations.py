@@ -6,6 +6,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from crm.extensions import db
+from crm.models import User
 from crm.search_index import made_by_hand
 from tests.factories import make_user
 
@@ -127,7 +128,7 @@ def test_0007_adds_assignment_and_keeps_leads_searchable(app, app_ctx):
 
     rep = make_user()
     lead = make_lead(rep, last_name="Kilimanjaro")
-    lead_id = lead.id
+    lead_id, rep_id = lead.id, rep.id
     db.session.remove()
     downgrade(revision="0006")
     assert "queues" not in sa.inspect(db.engine).get_table_names()
@@ -139,7 +140,7 @@ def test_0007_adds_assignment_and_keeps_leads_searchable(app, app_ctx):
     assignment.assign(lead)
     db.session.commit()
     assert (lead.owner_id, lead.queue_id) == (None, queue.id)
-    found = queries.lead_page(queries.LeadFilters(q="kilimanj", view="all"), rep).items
+    found = queries.lead_page(queries.LeadFilters(q="kilimanj", view="all"), db.session.get(User, rep_id)).items
     assert [x.id for x in found] == [lead_id]
 
 

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from crm import sharing
 from crm.accounts.services import parent_allowed
 from crm.extensions import db
 from crm.leads.forms import http_url, optional_text, phone_field, strip, text, with_scheme
@@ -55,7 +56,12 @@ class AccountForm(FlaskForm):
     def validate_parent_id(self, field):
         if field.data is None:
             return
-        exists = db.session.scalar(sa.select(Account.id).where(Account.id == field.data, Account.deleted_at.is_(None)))
+        query = sa.select(Account.id).where(Account.id == field.data, Account.deleted_at.is_(None))
+        account = getattr(self, "account", None)
+        if account is None or account.parent_id != field.data:
+            # Private sharing: a new parent is one the user may see (the current one stays).
+            query = sharing.visible(query, Account)
+        exists = db.session.scalar(query)
         if exists is None:
             raise ValidationError(_l("Choose an existing account."))
         if not parent_allowed(getattr(self, "account", None), field.data):

@@ -6,11 +6,11 @@ GET /accounts/lookup?q=...&field=account_id answers a short list of radio button
 
 import re
 
-import sqlalchemy as sa
 from flask import render_template, request
 from flask_login import login_required
 
 from crm.accounts import bp
+from crm.accounts.queries import visible_accounts
 from crm.extensions import db
 from crm.models import Account
 from crm.search import search
@@ -23,7 +23,7 @@ def lookup_accounts(q: str, limit: int = LOOKUP_LIMIT) -> list[Account]:
     """Accounts matching every word of `q`, by name, at most `limit`."""
     if not q.strip():
         return []
-    query = search(sa.select(Account).where(Account.deleted_at.is_(None)), Account, q)
+    query = search(visible_accounts(), Account, q)
     return list(db.session.scalars(query.order_by(Account.name, Account.id).limit(limit)))
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
+from crm import sharing
 from crm.extensions import db
 from crm.lists import ListFilters, Page, last_viewed_first, ordered, owner_filter, page_of, recently_viewed
 from crm.models import Account, Contact, User
@@ -20,14 +21,14 @@ class AccountFilters(ListFilters):
     industry: str = ""
 
 
-def visible_accounts() -> sa.Select:
-    """Accounts a user may see (all of them while sharing is public), recycle bin excluded."""
-    return sa.select(Account).where(Account.deleted_at.is_(None))
+def visible_accounts(user: User | None = None) -> sa.Select:
+    """Accounts the user (default: the signed-in one) may see under the sharing model, recycle bin excluded."""
+    return sharing.visible(sa.select(Account).where(Account.deleted_at.is_(None)), Account, user)
 
 
 def account_query(filters: AccountFilters, user: User) -> sa.Select:
     """The filtered, sorted select of the list (without paging)."""
-    query = visible_accounts()
+    query = visible_accounts(user)
     if filters.view == "mine":
         query = query.where(Account.owner_id == user.id)
     elif filters.view == "recent":
@@ -56,6 +57,7 @@ def account_page(filters: AccountFilters, user: User) -> Page:
 def account_contacts(account: Account, limit: int = RELATED_LIMIT) -> list[Contact]:
     """The account's contacts, by name."""
     return list(db.session.scalars(
-        sa.select(Contact).where(Contact.account_id == account.id, Contact.deleted_at.is_(None))
+        sharing.visible(sa.select(Contact), Contact)
+        .where(Contact.account_id == account.id, Contact.deleted_at.is_(None))
         .order_by(Contact.last_name, Contact.first_name, Contact.id).limit(limit)))
 

@@ -4,8 +4,8 @@ Services take plain arguments, flush and never commit: the route commits once.
 """
 
 import sqlalchemy as sa
-from flask import abort
 
+from crm import sharing
 from crm.extensions import db
 from crm.leads.services import e164
 from crm.models import Account, User
@@ -29,11 +29,8 @@ class InvalidParent(AccountError):
 
 
 def get_account(account_id: int) -> Account:
-    """The account, or 404 when it does not exist or is in the recycle bin."""
-    account = db.session.get(Account, account_id)
-    if account is None or account.deleted_at is not None:
-        abort(404)
-    return account
+    """The account, or 404 when it does not exist, is in the recycle bin or is not visible (crm/sharing.py)."""
+    return sharing.get_visible(Account, account_id)
 
 
 def active_users() -> list[User]:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from crm import sharing
 from crm.activities import bp, services
 from crm.activities.forms import activity_form, form_data
 from crm.extensions import db
@@ -44,20 +45,19 @@ def get_record(record_type: str, record_id: int) -> services.Record:
     if record_type == "lead":
         return get_lead(record_id, current_user)
     model = services.RECORD_TYPES.get(record_type)
-    record = db.session.get(model, record_id) if model else None
-    if record is None or record.deleted_at is not None:
+    if model is None:
         abort(404)
-    return record
+    return sharing.get_visible(model, record_id, current_user)
 
 
 def get_activity(activity_id: int) -> Activity:
     """The activity, or 404 when it or the record it belongs to is missing or not visible."""
     activity = db.get_or_404(Activity, activity_id)
     kind, record = services.primary_record(activity)
-    if record is None:
+    if record is None or record.deleted_at is not None:
         abort(404)
-    get_record(kind, record.id)
-    return activity
+    # Visible with its record, or to its assignee (a task given to a rep on someone else's record).
+    return sharing.require_visible(activity, current_user)
 
 
 def timeline_url(record) -> str:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import joinedload
 
+from crm import sharing
 from crm.activities.forms import activity_form
 from crm.extensions import db
 from crm.models import ACTIVITY_KINDS, PRIORITIES, Account, Activity, Contact, Lead, Opportunity, User
@@ -167,8 +168,14 @@ def record_activities(record: Record, limit: int = TIMELINE_LIMIT) -> tuple[list
     if isinstance(record, Account):
         # Each activity says which contact or opportunity it is about.
         options += [joinedload(Activity.contact), joinedload(Activity.opportunity)]
+    query = sa.select(Activity)
+    if isinstance(record, Account):
+        # Private sharing: an account's timeline gathers its contacts' and opportunities' activities,
+        # and leaves out those of the ones the user may not see. Any other timeline holds only the
+        # activities of its own record, which the route has shown to be visible.
+        query = sharing.visible(query, Activity)
     query = (
-        sa.select(Activity)
+        query
         .where(_on_timeline_of(record))
         .options(*options)
         .order_by(Activity.created_at.desc(), Activity.id.desc())

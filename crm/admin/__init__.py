@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from crm.admin import assignment, campaigns, lead_settings, pipelines, routes  # noqa: E402,F401
+from crm.admin import assignment, audit, campaigns, lead_settings, pipelines, routes, sharing  # noqa: E402,F401

@@ -1,11 +1,14 @@
 """Forms of the user administration."""
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from crm.auth.forms import new_password_fields
+from crm.extensions import db
+from crm.models import User
 
 
 def role_choices():
@@ -38,6 +41,15 @@ class UserForm(FlaskForm):
 class NewUserForm(UserForm):
     password, confirm = new_password_fields()
 
+    def password_owner(self) -> tuple[str, str]:
+        return self.email.data or "", self.name.data or ""
+
 
 class ResetPasswordForm(FlaskForm):
     password, confirm = new_password_fields()
+
+    def password_owner(self) -> tuple[str | None, str | None]:
+        # The route loaded the user of /users/<user_id>/password: db.session.get finds it in
+        # the identity map, without a query.
+        user = db.session.get(User, request.view_args.get("user_id")) if request.view_args else None
+        return (user.email, user.name) if user is not None else (None, None)

@@ -378,6 +378,10 @@ def move_deals(stage: Stage, target: Stage, *, actor: User | None) -> int:
     db.session.execute(sa.insert(OpportunityStageHistory).from_select(
         ["opportunity_id", "from_stage_id", "to_stage_id", "from_stage", "to_stage", "amount", "probability",
          "close_date", "days_in_previous", "changed_by_id", "changed_at"], history))
+    from crm.audit import record_bulk_change  # here: crm.audit imports the models, as this module does
+
+    record_bulk_change(Opportunity, sa.select(Opportunity.id).where(at_stage), "stage", old_id=stage.id,
+                       new_id=target.id, old_value=stage.name, new_value=target.name, actor=actor)
     values = {"stage_id": target.id, "probability": probability, "stage_entered_at": now, "updated_at": now}
     if target.is_closed:
         values["probability_overridden"] = False

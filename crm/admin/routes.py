@@ -12,6 +12,7 @@ from crm.auth.decorators import role_required
 from crm.extensions import db
 from crm.home import team
 from crm.htmx import redirect_after_post, render, wants_fragment
+from crm.lists import page_arg
 from crm.models import User
 
 USERS_PER_PAGE = 50
@@ -33,7 +34,7 @@ def index():
 def users():
     """All users, active first, paginated."""
     query = sa.select(User).order_by(User.active.desc(), User.name, User.id)
-    page = db.paginate(query, per_page=USERS_PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_arg(request.args), per_page=USERS_PER_PAGE, error_out=False)
     return render("admin/users.html", "admin/_user_list.html", page=page)
 
 

@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from crm import sharing
 from crm.admin.campaigns_forms import STATUS_LABELS as CAMPAIGN_STATUS_LABELS
 from crm.admin.campaigns_forms import TYPE_LABELS
 from crm.campaigns import bp, services
@@ -48,7 +49,9 @@ def find_record(form: AddMemberForm, live_only: bool = True) -> Lead | Contact |
     """The lead or contact picked; with live_only, None when it is deleted (or a converted lead)."""
     kind, record_id = form.record()
     record = db.session.get(Lead if kind == "lead" else Contact, record_id)
-    if record is None or not live_only:
+    if record is None or not sharing.can_see(record):
+        return None
+    if not live_only:
         return record
     if record.deleted_at is not None or (kind == "lead" and record.is_converted):
         return None

@@ -13,6 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
+from crm import sharing
 from crm.extensions import db
 from crm.lists import COUNT_CAP, PER_PAGE, Page
 from crm.models import CAMPAIGN_MEMBER_STATUSES, Campaign, CampaignMember, Contact, Lead, LeadStatus, Opportunity, Stage
@@ -134,7 +135,18 @@ def _live_members(query: sa.Select) -> sa.Select:
 
 def _member_rows() -> sa.Select:
     # A lead's status is joined eagerly with an inner join, which would drop the contacts' rows.
-    return _live_members(sa.select(CampaignMember, Lead, Contact).options(lazyload(Lead.status)))
+    query = _live_members(sa.select(CampaignMember, Lead, Contact).options(lazyload(Lead.status)))
+    return _visible_members(query)
+
+
+def _visible_members(query: sa.Select) -> sa.Select:
+    """Private sharing (crm/sharing.py): only the members whose record (the contact's when there
+    is one, else the lead's) the user may see; the figures still count every member."""
+    lead_ok, contact_ok = sharing.visible_clause(Lead), sharing.visible_clause(Contact)
+    if lead_ok is None:
+        return query
+    return query.where(sa.or_(sa.and_(CampaignMember.contact_id.is_not(None), contact_ok),
+                              sa.and_(CampaignMember.contact_id.is_(None), lead_ok)))
 
 
 def members_page(campaign: Campaign, page: int = 1, per_page: int = PER_PAGE) -> Page:
@@ -214,8 +226,8 @@ def lookup_people(q: str, limit: int = LOOKUP_LIMIT) -> tuple[list[Lead], list[C
     """Open leads and live contacts matching every word of `q` (at most `limit` of each)."""
     if not q.strip():
         return [], []
-    leads = search(sa.select(Lead).join(LeadStatus, LeadStatus.id == Lead.status_id)
+    leads = search(sharing.visible(sa.select(Lead), Lead).join(LeadStatus, LeadStatus.id == Lead.status_id)
                    .where(Lead.deleted_at.is_(None), LeadStatus.is_converted.is_(False)), Lead, q)
-    contacts = search(sa.select(Contact).where(Contact.deleted_at.is_(None)), Contact, q)
+    contacts = search(sharing.visible(sa.select(Contact), Contact).where(Contact.deleted_at.is_(None)), Contact, q)
     return (list(db.session.scalars(leads.order_by(Lead.last_name, Lead.first_name, Lead.id).limit(limit))),
             list(db.session.scalars(contacts.order_by(Contact.last_name, Contact.first_name, Contact.id).limit(limit))))

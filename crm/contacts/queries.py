@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
+from crm import sharing
 from crm.lists import ListFilters, Page, last_viewed_first, ordered, owner_filter, page_of, recently_viewed
 from crm.models import Account, Contact, User
 from crm.search import search
@@ -17,9 +18,9 @@ class ContactFilters(ListFilters):
     source: str = ""
 
 
-def visible_contacts(user: User) -> sa.Select:
-    """Contacts this user may see (all of them while sharing is public), deleted ones excluded."""
-    return sa.select(Contact).where(Contact.deleted_at.is_(None))
+def visible_contacts(user: User | None = None) -> sa.Select:
+    """Contacts this user may see under the sharing model (crm/sharing.py), deleted ones excluded."""
+    return sharing.visible(sa.select(Contact).where(Contact.deleted_at.is_(None)), Contact, user)
 
 
 def contact_query(filters: ContactFilters, user: User) -> sa.Select:

@@ -1,10 +1,11 @@
 """Contact routes: list, record page, create and edit. Thin: rules live in services."""
 
 import sqlalchemy as sa
-from flask import abort, flash, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from crm import sharing
 from crm.accounts.lookup import LOOKUP_LIMIT, lookup_accounts
 from crm.activities.services import timeline_context
 from crm.contacts import bp, queries, services
@@ -12,6 +13,7 @@ from crm.contacts.forms import ContactForm
 from crm.extensions import db
 from crm.htmx import redirect_after_post, render, wants_fragment
 from crm.leads.services import picklist, record_view
+from crm.lists import as_id
 from crm.models import Contact, User
 
 
@@ -20,11 +22,8 @@ def active_users() -> list[User]:
 
 
 def get_contact(contact_id: int) -> Contact:
-    """The contact, or 404 when it does not exist or is deleted."""
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.deleted_at is not None:
-        abort(404)
-    return contact
+    """The contact, or 404 when it does not exist, is deleted or is not visible (crm/sharing.py)."""
+    return sharing.get_visible(Contact, contact_id)
 
 
 @bp.route("")
@@ -48,7 +47,7 @@ def contact_form(contact: Contact | None = None) -> ContactForm:
     if not form.is_submitted():
         if contact is None:
             form.owner_id.data = current_user.id
-            form.account_id.data = request.args.get("account_id", type=int)
+            form.account_id.data = as_id(request.args.get("account_id"))
     return form
 
 
@@ -58,7 +57,8 @@ def form_response(form: ContactForm, contact: Contact | None, status: int = 200)
     # The search input is named q, as /accounts/lookup wants; a link may say account_q.
     account_q = (request.args.get("account_q") or request.args.get("q", ""))[:200] if request.method == "GET" else ""
     return render("contacts/form.html", "contacts/_form.html", status=status, form=form, contact=contact,
-                  account=services.live_account(form.account_id.data), account_q=account_q,
+                  account=services.live_account(form.account_id.data, keep=contact.account_id if contact else None),
+                  account_q=account_q,
                   accounts=lookup_accounts(account_q) if account_q else [], limit=LOOKUP_LIMIT)
 
 

@@ -5,6 +5,7 @@ Services take plain arguments, flush and never commit: the route commits once.
 
 import sqlalchemy as sa
 
+from crm import sharing
 from crm.extensions import db
 from crm.leads.services import e164
 from crm.models import Account, Contact, Opportunity, OpportunityContactRole, User
@@ -26,13 +27,16 @@ class UnknownAccount(ContactError):
     """The chosen account does not exist or is deleted."""
 
 
-def live_account(account_id) -> Account | None:
-    """The account with this id unless it is missing or deleted."""
+def live_account(account_id, *, keep: int | None = None) -> Account | None:
+    """The account with this id unless it is missing, deleted or not visible to the user (private
+    sharing, crm/sharing.py); `keep`: the record's current account, kept even when not visible."""
     try:
         account = db.session.get(Account, int(account_id)) if account_id not in (None, "") else None
     except (TypeError, ValueError, OverflowError):
         return None
-    return account if account is not None and account.deleted_at is None else None
+    if account is None or account.deleted_at is not None:
+        return None
+    return account if account.id == keep or sharing.can_see(account) else None
 
 
 def _clean(value):
@@ -44,7 +48,7 @@ def _clean(value):
 
 def _apply(contact: Contact, data: dict, actor: User) -> None:
     if "account_id" in data or contact.account_id is None:
-        account = live_account(data.get("account_id"))
+        account = live_account(data.get("account_id"), keep=contact.account_id)
         if account is None:
             raise UnknownAccount()
         data = {**data, "account_id": account.id}
@@ -83,7 +87,7 @@ def update_contact(contact: Contact, data: dict, *, actor: User) -> Contact:
 def contact_roles(contact: Contact) -> list[OpportunityContactRole]:
     """The contact's roles on live opportunities, primary ones first, each with its opportunity."""
     return list(db.session.scalars(
-        sa.select(OpportunityContactRole)
+        sharing.visible(sa.select(OpportunityContactRole), Opportunity)
         .join(Opportunity, Opportunity.id == OpportunityContactRole.opportunity_id)
         .where(OpportunityContactRole.contact_id == contact.id, Opportunity.deleted_at.is_(None))
         .options(sa.orm.contains_eager(OpportunityContactRole.opportunity))

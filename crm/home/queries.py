@@ -12,6 +12,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from crm import sharing
 from crm.activities.services import open_tasks_assigned
 from crm.extensions import db
 from crm.home.team import has_team, team_member_ids
@@ -209,8 +210,9 @@ def recently_viewed(user: User, limit: int = RECENT_LIMIT) -> list[RecentRecord]
     for kind in {v.record_type for v in views}:
         model, columns = _NAMES[kind]
         ids = [v.record_id for v in views if v.record_type == kind]
-        for row in db.session.execute(sa.select(model.id, *columns).where(model.id.in_(ids),
-                                                                            model.deleted_at.is_(None))):
+        # Private sharing: a record given away since it was opened leaves the list.
+        query = sharing.visible(sa.select(model.id, *columns), model, user)
+        for row in db.session.execute(query.where(model.id.in_(ids), model.deleted_at.is_(None))):
             names[(kind, row[0])] = " ".join(p for p in row[1:] if p)
     records = [RecentRecord(v.record_type, v.record_id, names[(v.record_type, v.record_id)], v.viewed_at)
                for v in views if (v.record_type, v.record_id) in names]

@@ -16,6 +16,7 @@ from crm.imports import bp, jobs, services
 from crm.imports.fields import FIELD_LABELS, IMPORT_FIELDS, clean_mapping
 from crm.imports.forms import RULES, OptionsForm, UploadForm
 from crm.leads import services as lead_services
+from crm.lists import as_id
 from crm.models import User
 from crm.models.lead_import import LeadImport, LeadImportMapping
 
@@ -122,7 +123,7 @@ def show(import_id: int):
     if imp.state != "mapping":
         return render(PAGE, "imports/_status.html", **status_context(imp))
     mapping = submitted_mapping(imp, request.args)
-    if saved_id := request.args.get("saved", type=int):
+    if saved_id := as_id(request.args.get("saved")):
         if saved := db.session.get(LeadImportMapping, saved_id):
             mapping = services.apply_saved_mapping(imp, saved)
     form = options_form(imp)

@@ -222,6 +222,9 @@ def start_import(imp: LeadImport, *, mapping: list[str], options: dict, save_as:
     if save_as and save_as.strip():
         save_mapping(save_as, imp.headers, imp.mapping, actor=actor)
     imp.state = "queued"
+    from crm.audit import log_event  # here: crm.audit imports the models, as this module does
+
+    log_event("import", f"leads from {imp.file_name}", actor=actor, target=imp, details=imp.options)
     db.session.flush()
     return imp
 
@@ -508,7 +511,7 @@ def insert_rows(table: sa.Table, rows: list[dict]) -> None:
     limit = connection.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
     per_statement = max(1, min(SQLITE_INSERT_VALUES, limit) // len(names))
     # Only the table's own column names, quoted by the dialect, go into the SQL text; values are bound.
-    head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "  # noqa: S608
+    head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "  # noqa: S608  # nosec B608
             f"({', '.join(dialect.identifier_preparer.quote(n) for n in names)}) VALUES ")
     one = "(" + ", ".join("?" * len(names)) + ")"
     for start in range(0, len(rows), per_statement):
@@ -900,6 +903,9 @@ def undo_import(imp: LeadImport, *, actor: User | None) -> LeadImport:
     if taken != 1:
         db.session.rollback()
         raise WrongState(_l("This import cannot be undone now."))
+    from crm.audit import log_event
+
+    log_event("import_undone", f"leads from {imp.file_name}", actor=actor, target=imp)
     db.session.commit()
     records = LeadImportRecord.__table__
     created = sa.select(records.c.lead_id).where(records.c.import_id == imp.id, records.c.action == "created")

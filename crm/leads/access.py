@@ -1,24 +1,26 @@
 """Loading a lead for a view: 404 when it does not exist, is in the recycle bin or is not visible.
 
-Sharing is `public` for now (SPEC): every signed-in user sees and edits every lead. The private
-model will narrow `visible_leads()` and so every list and loader at once.
+The sharing model itself (public or private) lives in crm/sharing.py; these are its lead forms.
 """
 
 import sqlalchemy as sa
-from flask import abort
+from flask import url_for
 
-from crm.extensions import db
+from crm import sharing
 from crm.models import Lead, User
 
 
 def visible_leads(user: User) -> sa.Select:
-    """Leads this user may see (all of them while sharing is public), recycle bin excluded."""
-    return sa.select(Lead).where(Lead.deleted_at.is_(None))
+    """Leads this user may see under the sharing model, recycle bin excluded."""
+    return sharing.visible(sa.select(Lead).where(Lead.deleted_at.is_(None)), Lead, user)
 
 
 def get_lead(lead_id: int, user: User, *, deleted: bool = False) -> Lead:
-    """The lead, or 404. With deleted=True, only a lead in the recycle bin."""
-    lead = db.session.get(Lead, lead_id)
-    if lead is None or (lead.deleted_at is not None) != deleted:
-        abort(404)
-    return lead
+    """The lead, or 404 (missing or not visible). With deleted=True, only a lead in the recycle bin."""
+    return sharing.get_visible(Lead, lead_id, user, deleted=deleted)
+
+
+def lead_url(lead: Lead) -> str:
+    """Where to go after saving a lead: its page, or the list when the user just gave it to
+    someone they cannot see the leads of (private sharing: the page would answer 404)."""
+    return url_for("leads.show", lead_id=lead.id) if sharing.can_see(lead) else url_for("leads.index")

@@ -28,6 +28,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from crm import sharing
 from crm.extensions import db
 from crm.leads.services import LeadError, e164
 from crm.models import (
@@ -90,7 +91,7 @@ def matching_accounts(lead: Lead, limit: int = MATCH_LIMIT) -> list[Account]:
         conditions.append(Account.domain == domain)
     if not conditions:
         return []
-    query = (sa.select(Account).where(Account.deleted_at.is_(None), sa.or_(*conditions))
+    query = (sharing.visible(sa.select(Account), Account).where(Account.deleted_at.is_(None), sa.or_(*conditions))
              .order_by(sa.case((Account.name_key == key, 0), else_=1), Account.name, Account.id).limit(limit))
     return list(db.session.scalars(query))
 
@@ -102,8 +103,8 @@ def matching_contacts(lead: Lead, account_ids: list[int], limit: int = MATCH_LIM
     same_email = Contact.email == (lead.email or "").lower() if lead.email else sa.false()
     same_name = sa.and_(sa.func.lower(Contact.last_name) == lead.last_name.lower(),
                         sa.func.lower(sa.func.coalesce(Contact.first_name, "")) == (lead.first_name or "").lower())
-    query = (sa.select(Contact).where(Contact.deleted_at.is_(None), Contact.account_id.in_(account_ids),
-                                      sa.or_(same_email, same_name))
+    query = (sharing.visible(sa.select(Contact), Contact)
+             .where(Contact.deleted_at.is_(None), Contact.account_id.in_(account_ids), sa.or_(same_email, same_name))
              .order_by(sa.case((same_email, 0), else_=1), Contact.last_name, Contact.id).limit(limit))
     return list(db.session.scalars(query))
 
@@ -112,7 +113,7 @@ def open_opportunities(account_ids: list[int], limit: int = 20) -> list[Opportun
     """Open opportunities of these accounts, the lead may join one of them instead."""
     if not account_ids:
         return []
-    query = (sa.select(Opportunity).join(Stage, Opportunity.stage_id == Stage.id)
+    query = (sharing.visible(sa.select(Opportunity), Opportunity).join(Stage, Opportunity.stage_id == Stage.id)
              .where(Opportunity.deleted_at.is_(None), Opportunity.account_id.in_(account_ids), ~Stage.is_closed)
              .order_by(Opportunity.close_date, Opportunity.id).limit(limit))
     return list(db.session.scalars(query))
@@ -244,5 +245,10 @@ def convert_lead(lead: Lead, *, actor: User, owner: User | None = None,
     lead.converted_contact_id = contact.id
     lead.converted_opportunity_id = opportunity.id if opportunity is not None else None
     lead.owner_id = owner.id
+    from crm.audit import log_event  # here: crm.audit imports the models, as this module does
+
+    log_event("conversion", f"lead {lead.name} -> {account.name}", actor=actor, target=lead,
+              details={"account_id": account.id, "contact_id": contact.id,
+                       "opportunity_id": opportunity.id if opportunity is not None else None})
     db.session.flush()
     return Conversion(account, contact, opportunity, created_account, created_contact, created_opportunity)

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from crm import sharing
 from crm.extensions import db
 from crm.htmx import redirect_after_post, render, wants_fragment
 from crm.leads import bp, conversion
@@ -13,24 +14,26 @@ from crm.leads.access import get_lead
 from crm.leads.convert_forms import ConvertForm
 from crm.leads.labels import label
 from crm.leads.routes import active_users
+from crm.lists import as_id
 from crm.models import CONTACT_ROLES, Account, Contact, Lead, Opportunity, User
 
 CONTACTS_SHOWN = 20
 
 
 def chosen_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return as_id(value)
 
 
 def related_context(lead: Lead, account_id: int | None) -> dict:
     """The contacts (matches first) and open opportunities of the chosen account."""
     account = db.session.get(Account, account_id) if account_id else None
-    if account is None or account.deleted_at is not None:
+    if account is None or account.deleted_at is not None or not sharing.can_see(account):
         return {"account": None, "contacts": [], "opportunities": []}
     matches = conversion.matching_contacts(lead, [account.id])
     others = db.session.scalars(
-        sa.select(Contact).where(Contact.account_id == account.id, Contact.deleted_at.is_(None),
-                                 Contact.id.not_in([c.id for c in matches] or [0]))
+        sharing.visible(sa.select(Contact), Contact)
+        .where(Contact.account_id == account.id, Contact.deleted_at.is_(None),
+               Contact.id.not_in([c.id for c in matches] or [0]))
         .order_by(Contact.last_name, Contact.id).limit(CONTACTS_SHOWN)).all()
     return {"account": account, "contacts": matches + list(others), "contact_matches": {c.id for c in matches},
             "opportunities": conversion.open_opportunities([account.id])}
@@ -47,7 +50,8 @@ def convert_form(lead: Lead, matches: list[Account]) -> ConvertForm:
         form.contact_id.data = "new"
         # From the Duplicates page (Lead and contact): the contact the lead looks like, and its account.
         contact = db.session.get(Contact, chosen_id(request.args.get("contact_id")) or 0)
-        if contact is not None and contact.deleted_at is None and contact.account_id is not None:
+        if (contact is not None and contact.deleted_at is None and contact.account_id is not None
+                and sharing.can_see(contact)):
             form.account_id.data, form.contact_id.data = str(contact.account_id), str(contact.id)
         form.opportunity_id.data = "new"
         name = matches[0].name if matches else conversion.account_name_for(lead)
@@ -59,6 +63,8 @@ def convert_form(lead: Lead, matches: list[Account]) -> ConvertForm:
 def page(lead, form, matches, status=200):
     account_id = chosen_id(form.account_id.data)
     chosen = db.session.get(Account, account_id) if account_id else None
+    if chosen is not None and not sharing.can_see(chosen):
+        chosen = None
     return render("leads/convert.html", "leads/_convert_form.html", status=status, lead=lead, form=form,
                   matches=matches, chosen=chosen if chosen not in matches else None,
                   converted_status=conversion.converted_status(), **related_context(lead, account_id))
@@ -69,18 +75,19 @@ def resolve(form: ConvertForm):
     account = contact = opportunity = None
     if account_id := chosen_id(form.account_id.data):
         account = db.session.get(Account, account_id)
-        if account is None or account.deleted_at is not None:
+        if account is None or account.deleted_at is not None or not sharing.can_see(account):
             form.account_id.errors.append(_("This account no longer exists. Choose another one."))
     elif not form.account_name.data:
         form.account_name.errors.append(_("Enter the name of the new account."))
     if contact_id := chosen_id(form.contact_id.data):
         contact = db.session.get(Contact, contact_id)
-        if contact is None or contact.deleted_at is not None or account is None or contact.account_id != account.id:
+        if (contact is None or contact.deleted_at is not None or account is None or contact.account_id != account.id
+                or not sharing.can_see(contact)):
             form.contact_id.errors.append(_("Choose a contact of the account chosen, or a new contact."))
     if opportunity_id := chosen_id(form.opportunity_id.data):
         opportunity = db.session.get(Opportunity, opportunity_id)
         if (opportunity is None or opportunity.deleted_at is not None or account is None
-                or opportunity.account_id != account.id or opportunity.is_closed):
+                or opportunity.account_id != account.id or opportunity.is_closed or not sharing.can_see(opportunity)):
             form.opportunity_id.errors.append(_("Choose an open opportunity of the account chosen."))
     elif form.opportunity_id.data != "none":
         # The name comes prefilled "<Account> - ": the rep completes it ("... - 50 Stratus X11").

@@ -468,6 +468,10 @@ def merge_leads(survivor: Lead, others: list[Lead], chosen_values: dict, *, acto
     merge = LeadMerge(survivor_id=survivor.id, merged_ids=other_ids, snapshot=snapshot, actor_id=actor.id,
                       created_at=now)
     db.session.add(merge)
+    from crm.audit import log_event  # here: crm.audit imports the models, as this module does
+
+    log_event("merge", f"lead {survivor.name} <- {other_ids}", actor=actor, target=survivor,
+              details={"merged_ids": other_ids})
     db.session.flush()
     db.session.expire_all()
     return merge
@@ -503,6 +507,10 @@ def undo_merge(merge: LeadMerge, *, actor: User) -> Lead:
     for lead in others:
         lead.deleted_at, lead.deleted_by_id = restored(merge.snapshot["deleted"].get(str(lead.id))), None
     merge.undone_at, merge.undone_by_id = utcnow(), actor.id
+    from crm.audit import log_event
+
+    log_event("merge_undone", f"lead {survivor.name} -> {merge.merged_ids}", actor=actor, target=survivor,
+              details={"merged_ids": merge.merged_ids})
     db.session.flush()
     db.session.expire_all()
     return survivor

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
+from crm import sharing
 from crm.extensions import db
 from crm.htmx import redirect_after_post, render, wants_fragment
 from crm.leads import bp, duplicates
@@ -27,10 +28,16 @@ def duplicates_index():
     kind = "contacts" if request.args.get("kind") == "contacts" else "leads"
     after = request.args.get("after", "")[:MAX_IDS_LENGTH] or None
     page = duplicates.likely_contact_pairs(after) if kind == "contacts" else duplicates.likely_pairs(after)
+    # Private sharing: only pairs whose records the user may see (a page may come out shorter).
+    page.items = [pair for pair in page.items if all(sharing.can_see(r) for r in pair_records(pair))]
     response = render("leads/duplicates.html", "leads/_duplicate_list.html", page=page, kind=kind)
     if wants_fragment():
         response.headers["HX-Push-Url"] = url_for("leads.duplicates_index", kind=kind, after=after)
     return response
+
+
+def pair_records(pair) -> tuple:
+    return (pair.lead, pair.contact) if hasattr(pair, "contact") else (pair.first, pair.second)
 
 
 def field_label(name: str):
@@ -60,7 +67,7 @@ def load_leads(raw: str) -> list[Lead]:
     if not 2 <= len(ids) <= 3 or len(set(ids)) != len(ids):
         abort(400, _("Choose two or three different leads to merge."))
     leads = {lead.id: lead for lead in db.session.scalars(sa.select(Lead).where(Lead.id.in_(ids)))}
-    if len(leads) != len(ids):
+    if len(leads) != len(ids) or not all(sharing.can_see(lead) for lead in leads.values()):
         abort(404)
     return [leads[i] for i in ids]
 
@@ -116,11 +123,18 @@ def merge():
     return redirect_after_post(url_for("leads.merged", merge_id=record.id))
 
 
+def get_merge(merge_id: int) -> LeadMerge:
+    """The merge, or 404 when it does not exist or its surviving lead is not visible to the user."""
+    record = db.get_or_404(LeadMerge, merge_id)
+    sharing.require_visible(record.survivor)
+    return record
+
+
 @bp.route("/merges/<int:merge_id>")
 @login_required
 def merged(merge_id: int):
     """The merge's result: the lead kept, what moved to it, and the undo button."""
-    record = db.get_or_404(LeadMerge, merge_id)
+    record = get_merge(merge_id)
     merged_leads = list(db.session.scalars(sa.select(Lead).where(Lead.id.in_(record.merged_ids))))
     return render("leads/merge.html", "leads/_merge_done.html", merge=record, merged_leads=merged_leads,
                   can_undo=duplicates.can_undo(record))
@@ -130,7 +144,7 @@ def merged(merge_id: int):
 @login_required
 def undo_merge(merge_id: int):
     """Undo a merge: values, activities and campaign memberships back, the merged leads restored."""
-    record = db.get_or_404(LeadMerge, merge_id)
+    record = get_merge(merge_id)
     try:
         survivor = duplicates.undo_merge(record, actor=current_user)
     except duplicates.MergeError as error:

@@ -7,13 +7,14 @@ from flask_login import current_user, login_required
 
 from crm.activities.services import timeline_context
 from crm.assignment import services as assignment
+from crm.audit import record_changes
 from crm.extensions import db
 from crm.htmx import redirect_after_post, render, wants_fragment
 from crm.leads import bp, queries, services
-from crm.leads.access import get_lead
+from crm.leads.access import get_lead, lead_url
 from crm.leads.forms import LeadForm
 from crm.leads.labels import label
-from crm.lists import PER_PAGE
+from crm.lists import PER_PAGE, as_id, page_arg
 from crm.models import LEAD_PICKLISTS, Campaign, Lead, LeadStatus, User
 from crm.models.user import utcnow
 
@@ -58,7 +59,7 @@ def index():
     """The lead list; htmx (live search, filters, sort, pages) gets only the results."""
     filters = queries.LeadFilters.from_args(request.args)
     context = list_context(filters)
-    if deleted_id := request.args.get("deleted", type=int):
+    if deleted_id := as_id(request.args.get("deleted")):
         # Just deleted from its record page: offer to undo right here.
         lead = db.session.get(Lead, deleted_id)
         context["just_deleted"] = lead if lead and services.can_restore(lead, current_user) else None
@@ -131,7 +132,7 @@ def new():
             flash(_("Lead %(name)s saved. Ready for the next one.", name=lead.name), "success")
             return redirect_after_post(url_for("leads.new"))
         flash(_("Lead %(name)s saved.", name=lead.name), "success")
-        return redirect_after_post(url_for("leads.show", lead_id=lead.id))
+        return redirect_after_post(lead_url(lead))
     return form_response(form, None, status=422 if form.is_submitted() else 200)
 
 
@@ -182,7 +183,7 @@ def edit(lead_id: int):
             lead.owner_id = form.owner.data
         db.session.commit()
         flash(_("Lead %(name)s saved.", name=lead.name), "success")
-        return redirect_after_post(url_for("leads.show", lead_id=lead.id))
+        return redirect_after_post(lead_url(lead))
     return form_response(form, lead, status=422 if form.is_submitted() else 200)
 
 
@@ -191,7 +192,7 @@ def edit(lead_id: int):
 def set_status(lead_id: int):
     """A click on a step of the path: htmx swaps the header and the path only."""
     lead = get_lead(lead_id, current_user)
-    status = db.session.get(LeadStatus, request.form.get("status_id", type=int) or 0)
+    status = db.session.get(LeadStatus, as_id(request.form.get("status_id")) or 0)
     if status is None:
         abort(400)
     try:
@@ -212,6 +213,7 @@ def set_status(lead_id: int):
 def take(lead_id: int):
     """A member of the queue that owns the lead becomes its owner (one wins if two take at once)."""
     lead = get_lead(lead_id, current_user)
+    queue_id = lead.queue_id
     try:
         assignment.take(lead, current_user)
     except assignment.NotAMember:
@@ -219,6 +221,8 @@ def take(lead_id: int):
     except assignment.AlreadyTaken:
         db.session.rollback()
         abort(409, _("Someone already took this lead."))
+    # take() claims the lead with a Core UPDATE, which the field history's listener cannot see.
+    record_changes(lead, {"owner": None, "queue": queue_id}, {"owner": current_user.id}, current_user)
     db.session.commit()
     flash(_("You now own %(name)s.", name=lead.name), "success")
     if wants_fragment():
@@ -243,7 +247,7 @@ def recycle_bin():
     query = sa.select(Lead).where(Lead.deleted_at.is_not(None)).order_by(Lead.deleted_at.desc())
     if not current_user.is_admin:
         query = query.where(Lead.owner_id == current_user.id)
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False, count=True)
+    page = db.paginate(query, page=page_arg(request.args), per_page=PER_PAGE, error_out=False, count=True)
     return render("leads/recycle_bin.html", "leads/_recycle_bin_list.html", page=page, now=utcnow(),
                   retention_days=services.RECYCLE_BIN_DAYS)
 

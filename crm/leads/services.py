@@ -9,6 +9,7 @@ import phonenumbers
 import sqlalchemy as sa
 from flask import current_app
 
+from crm import sharing
 from crm.extensions import db
 from crm.models import Campaign, Lead, LeadStatus, PicklistValue, RecentView, User
 from crm.models.user import utcnow
@@ -177,6 +178,9 @@ def delete_lead(lead: Lead, *, actor: User) -> Lead:
     lead.deleted_at = utcnow()
     lead.deleted_by_id = actor.id
     db.session.flush()
+    from crm.audit import log_event  # here: crm.audit imports the models, as this module does
+
+    log_event("delete", f"lead {lead.name}", actor=actor, target=lead)
     return lead
 
 
@@ -189,6 +193,9 @@ def restore_lead(lead: Lead, *, actor: User) -> Lead:
     lead.updated_by_id = actor.id
     lead.updated_at = utcnow()
     db.session.flush()
+    from crm.audit import log_event
+
+    log_event("restore", f"lead {lead.name}", actor=actor, target=lead)
     return lead
 
 
@@ -234,7 +241,9 @@ def possible_duplicates(*, email: str | None, first_name: str | None, last_name:
 
     fields = {"email": email, "first_name": first_name, "last_name": last_name, "company": company,
               "phone": phone, "mobile": mobile}
-    return [PossibleDuplicate(m) for m in find_duplicates(fields, exclude_lead_id=exclude_id, limit=limit)]
+    # Private sharing (crm/sharing.py): the warning names only records the user may see.
+    return [PossibleDuplicate(m) for m in find_duplicates(fields, exclude_lead_id=exclude_id, limit=limit)
+            if sharing.can_see(m.record)]
 
 
 def record_view(user: User, record_type: str, record_id: int) -> bool:

@@ -19,7 +19,7 @@ from crm.models.opportunity import (
     Pipeline,
     Stage,
 )
-from crm.models.user import ROLES, User
+from crm.models.user import ROLES, EndedSession, User
 
 __all__ = [
     "ACTIVITY_KINDS", "CAMPAIGN_STATUSES", "CAMPAIGN_TYPES", "CONTACT_ROLES", "FORECAST_CATEGORIES", "KEY_FIELDS",
@@ -30,8 +30,10 @@ __all__ = [
     "LeadMatchKey", "LeadMerge",
 ]
 __all__ += ["AssignmentRule", "AssignmentSettings", "Queue", "QueueMember"]
-__all__ += ["CAMPAIGN_MEMBER_STATUSES"]
+__all__ += ["CAMPAIGN_MEMBER_STATUSES", "EndedSession"]
 
 # Web-to-Lead forms and lead imports: their modules export their own names.
+import crm.models.audit  # noqa: E402,F401
 import crm.models.lead_import  # noqa: E402,F401
+import crm.models.settings  # noqa: E402,F401
 import crm.models.web_form  # noqa: E402,F401

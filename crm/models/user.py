@@ -73,3 +73,22 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class EndedSession(db.Model):
+    """A session signed out (POST /logout): its cookie is refused even if a copy of it survives.
+
+    Sessions are signed cookies, so emptying the browser's copy would leave a stolen copy valid
+    until its timeout. Each sign-in gets a random id in its cookie; signing out lists that id
+    here, and the user loader refuses listed ids in the same query that finds the user. Rows
+    older than the session lifetime are purged at sign-out: such a cookie has expired anyway.
+    """
+
+    __tablename__ = "ended_sessions"
+
+    session_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    ended_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

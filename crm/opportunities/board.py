@@ -32,10 +32,12 @@ from markupsafe import escape as html_escape  # a Markup: autoescape leaves it a
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import InputRequired
 
+from crm import sharing
 from crm.extensions import db
 from crm.htmx import render, wants_fragment
 from crm.i18n import gettext
 from crm.leads.labels import label
+from crm.lists import as_id
 from crm.models import Account, Opportunity, Pipeline, Stage, User
 from crm.models.user import utcnow
 from crm.opportunities import bp, services
@@ -89,7 +91,7 @@ class Filters:
         if pipeline is None:
             pipeline_id = values.get("pipeline", "")
             if pipeline_id:
-                pipeline = db.session.get(Pipeline, int(pipeline_id)) if pipeline_id.isdigit() else None
+                pipeline = db.session.get(Pipeline, pipeline_id) if (pipeline_id := as_id(pipeline_id)) else None
                 if pipeline is None:
                     abort(404)
             else:
@@ -110,7 +112,10 @@ class Filters:
         """Which conditions apply: filter_conditions() takes it, and the statements built on
         it are made once per shape (see _figures_statement), not once per request."""
         parameters = self.parameters(user)
-        return self.mine, parameters["close_from"] is not None, parameters["close_until"] is not None
+        # Private sharing (crm/sharing.py): a rep sees only the deals they own, which is the "mine"
+        # condition; the cached statements stay one per shape.
+        mine = self.mine or not sharing.sees_everything(user)
+        return mine, parameters["close_from"] is not None, parameters["close_until"] is not None
 
 
 def filter_conditions(mine: bool, dated_from: bool, dated_until: bool) -> list:

@@ -5,12 +5,13 @@ to htmx; a change that breaks a rule (a second primary, a contact already there)
 beside its form with status 422 and nothing stored.
 """
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy.orm import joinedload
 
+from crm import sharing
+from crm.contacts.queries import visible_contacts
 from crm.extensions import db
 from crm.htmx import retarget, wants_fragment
 from crm.models import Contact, Opportunity, OpportunityContactRole
@@ -26,7 +27,7 @@ def lookup_contacts(q: str, limit: int = LOOKUP_LIMIT) -> list[Contact]:
     """Live contacts of any account matching every word of `q`, with their account."""
     if not q.strip():
         return []
-    query = search(sa.select(Contact).where(Contact.deleted_at.is_(None)), Contact, q)
+    query = search(visible_contacts(), Contact, q)
     return list(db.session.scalars(query.options(joinedload(Contact.account))
                                    .order_by(Contact.last_name, Contact.first_name, Contact.id).limit(limit)))
 
@@ -37,6 +38,7 @@ def roles_context(opportunity: Opportunity, add_form: ContactRoleForm | None = N
     chosen = None
     if add_form is not None and add_form.contact_id.data:
         chosen = db.session.get(Contact, add_form.contact_id.data)
+        chosen = chosen if sharing.can_see(chosen) else None
     # After a successful add the form starts afresh (formdata=None: not the POST just handled).
     add_form = add_form or ContactRoleForm(prefix="add", formdata=None)
     return {"roles": services.contact_roles(opportunity), "add_form": add_form,
@@ -86,7 +88,7 @@ def add_contact_role(opportunity_id: int):
     form = ContactRoleForm(prefix="add")
     if form.validate_on_submit():
         contact = db.session.get(Contact, form.contact_id.data)
-        if contact is None or contact.deleted_at is not None:
+        if contact is None or contact.deleted_at is not None or not sharing.can_see(contact):
             form.contact_id.errors = [_("This contact does not exist or was deleted. Choose another one.")]
         else:
             try:

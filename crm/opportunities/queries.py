@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, joinedload
 
+from crm import sharing
 from crm.extensions import db
 from crm.lists import PER_PAGE, ListFilters, Page, ordered, owner_filter
 from crm.models import FORECAST_CATEGORIES, Account, Opportunity, Stage, User
@@ -84,7 +85,7 @@ def stage_ids(*, closed: bool | None = None, won: bool | None = None) -> list[in
 
 def filtered(filters: OpportunityFilters, user: User, today: date | None = None) -> sa.Select:
     """The opportunities the list shows, unsorted (the recycle bin excluded)."""
-    query = sa.select(Opportunity).where(Opportunity.deleted_at.is_(None))
+    query = sharing.visible(sa.select(Opportunity).where(Opportunity.deleted_at.is_(None)), Opportunity, user)
     if filters.view == "my_open":
         query = query.where(Opportunity.owner_id == user.id, Opportunity.stage_id.in_(stage_ids(closed=False)))
     elif filters.view == "all_open":
@@ -172,6 +173,7 @@ def account_opportunities(account: Account, limit: int | None = None) -> list[Op
     rows (ACCOUNT_LIMIT by default) are fetched so that the page can say there are more."""
     limit = limit or ACCOUNT_LIMIT
     return list(db.session.scalars(
-        sa.select(Opportunity).where(Opportunity.account_id == account.id, Opportunity.deleted_at.is_(None))
+        sharing.visible(sa.select(Opportunity), Opportunity)
+        .where(Opportunity.account_id == account.id, Opportunity.deleted_at.is_(None))
         .order_by(Opportunity.close_date.is_(None), Opportunity.close_date.desc(), Opportunity.id.desc())
         .limit(limit + 1)))

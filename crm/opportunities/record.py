@@ -11,11 +11,13 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from crm import sharing
 from crm.activities.services import timeline_context
 from crm.extensions import db
 from crm.htmx import render, wants_fragment
 from crm.leads.labels import label
 from crm.leads.services import picklist, record_view
+from crm.lists import as_id
 from crm.models import KEY_FIELDS, Lead, Opportunity, Stage
 from crm.opportunities import bp, services
 from crm.opportunities.record_forms import LABELS, GuidanceForm, StageForm, key_field_form
@@ -24,11 +26,8 @@ PAGE = "opportunities/show.html"
 
 
 def get_opportunity(opportunity_id: int) -> Opportunity:
-    """The opportunity, or 404 when missing or in the recycle bin (sharing is public for now)."""
-    opportunity = db.session.get(Opportunity, opportunity_id)
-    if opportunity is None or opportunity.deleted_at is not None:
-        abort(404)
-    return opportunity
+    """The opportunity, or 404 when missing, in the recycle bin or not visible (crm/sharing.py)."""
+    return sharing.get_visible(Opportunity, opportunity_id)
 
 
 def path_context(opportunity: Opportunity, selected: str | int | None = None) -> dict:
@@ -92,7 +91,7 @@ def change_stage(opportunity_id: int):
     form = StageForm()
     if not form.validate_on_submit():
         abort(400)
-    stage = db.session.get(Stage, form.stage_id.data or 0)
+    stage = db.session.get(Stage, as_id(form.stage_id.data) or 0)
     if stage is None and request.form.get("closing"):
         return respond("opportunities/_path.html", opportunity, status=422, selected="closed",
                        close_error=_("Choose how the deal closed: won or lost."))

@@ -44,7 +44,7 @@ _KEY_FIELD_FORMS: dict[str, type[FlaskForm]] = {}
 def key_field_form(name: str, **kwargs) -> FlaskForm:
     """A form holding the one key field `name` (from KEY_FIELDS), its inputs' ids prefixed "kf-"."""
     if name not in _KEY_FIELD_FORMS:
-        assert name in KEY_FIELDS, name
+        assert name in KEY_FIELDS, name  # nosec B101
         _KEY_FIELD_FORMS[name] = type(f"KeyField_{name}", (FlaskForm,), {name: _field(name)})
     return _KEY_FIELD_FORMS[name](prefix="kf", **kwargs)
 

@@ -10,6 +10,7 @@ from crm.contacts.services import live_account
 from crm.extensions import db
 from crm.htmx import redirect_after_post, render, wants_fragment
 from crm.leads.services import picklist
+from crm.lists import as_id
 from crm.models import Opportunity, Pipeline, User
 from crm.opportunities import bp, queries, services
 from crm.opportunities.forms import OpportunityForm
@@ -71,7 +72,7 @@ def opportunity_form(opportunity: Opportunity | None = None) -> OpportunityForm:
     if request.method == "GET":
         if opportunity is None and not refresh:
             form.pipeline_id.data, form.owner_id.data = pipeline.id, current_user.id
-            form.account_id.data = request.args.get("account_id", type=int)
+            form.account_id.data = as_id(request.args.get("account_id"))
         if opportunity is not None and not refresh and not opportunity.probability_overridden:
             form.probability.data = ""  # blank: it follows the stage
         if form.stage is None and stages:
@@ -84,7 +85,9 @@ def form_response(form: OpportunityForm, opportunity: Opportunity | None, status
     # Without JavaScript the typeahead is a GET of this page with the typed words (q).
     account_q = request.args.get("q", "")[:200] if request.method == "GET" else ""
     return render("opportunities/form.html", "opportunities/_form.html", status=status, form=form,
-                  opportunity=opportunity, account=live_account(form.account_id.data), account_q=account_q,
+                  opportunity=opportunity,
+                  account=live_account(form.account_id.data, keep=opportunity.account_id if opportunity else None),
+                  account_q=account_q,
                   accounts=lookup_accounts(account_q) if account_q else [], limit=LOOKUP_LIMIT)
 
 
@@ -133,7 +136,7 @@ def edit(opportunity_id: int):
     form = opportunity_form(opportunity)
     if not form.validate_on_submit():
         return form_response(form, opportunity, status=422 if form.is_submitted() else 200)
-    if live_account(form.account_id.data) is None:
+    if live_account(form.account_id.data, keep=opportunity.account_id) is None:
         form.account_id.errors = [_("This account does not exist or was deleted. Choose another one.")]
         return form_response(form, opportunity, status=422)
     try:

@@ -335,6 +335,9 @@ def delete_opportunity(opportunity: Opportunity, *, actor: User) -> None:
     opportunity.deleted_at = utcnow()
     opportunity.updated_by_id = actor.id
     db.session.flush()
+    from crm.audit import log_event  # here: crm.audit imports the models, as this module does
+
+    log_event("delete", f"opportunity {opportunity.name}", actor=actor, target=opportunity)
 
 
 # Contact roles

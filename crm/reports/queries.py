@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
+from crm import sharing
 from crm.extensions import db
 from crm.models import Activity, Campaign, Lead, LeadStatus, Opportunity, OpportunityStageHistory, Stage, User
 
@@ -118,14 +119,20 @@ class Scope:
             conditions.append(Opportunity.owner_id == self.owner_id)
         if self.pipeline_id is not None:
             conditions.append(Opportunity.pipeline_id == self.pipeline_id)
-        return conditions
+        return conditions + _visible(Opportunity)
 
     def leads(self) -> list:
         """Live leads of the owner created in the period (leads have no pipeline)."""
         conditions = [Lead.deleted_at.is_(None), *self.instants(Lead.created_at)]
         if self.owner_id is not None:
             conditions.append(Lead.owner_id == self.owner_id)
-        return conditions
+        return conditions + _visible(Lead)
+
+
+def _visible(model) -> list:
+    """Private sharing (crm/sharing.py): a rep's reports count only the records they may see."""
+    clause = sharing.visible_clause(model)
+    return [] if clause is None else [clause]
 
 
 # -- Pipeline by stage --------------------------------------------------------------------------

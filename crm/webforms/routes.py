@@ -20,7 +20,7 @@ from crm.extensions import csrf, db, limiter
 from crm.htmx import redirect_after_post, render, wants_fragment
 from crm.leads.forms import LeadForm
 from crm.leads.services import campaign_choices, picklist
-from crm.lists import PER_PAGE
+from crm.lists import PER_PAGE, page_arg
 from crm.models.web_form import WebForm, WebFormSubmission
 from crm.webforms import bp, services
 from crm.webforms.forms import WebFormForm, initial_rows, row_name
@@ -147,6 +147,23 @@ def _public_errors(error: HTTPException):
     return framable(make_response(html, code))
 
 
+def _public_database_errors(error: Exception):
+    """The database went away during a public request: the post's transaction was rolled back
+    whole (its submission and its lead are one commit), so the visitor is told to send it again
+    later, on the same framable page as the form's other errors."""
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        return errors.handle_database_error(error)
+    errors.recover_from_database_error(error)
+    title = _("Temporarily unavailable")
+    message = _("We could not record your details just now. Please try again in a minute.")
+    return errors.database_unavailable_response(lambda: framable(make_response(
+        render_template("webforms/public_error.html", code=503, title=title, message=message), 503)))
+
+
+for _exception in errors.DATABASE_GONE:
+    bp.register_error_handler(_exception, _public_database_errors)
+
+
 # The admins' and managers' pages
 
 def get_form(form_id: int) -> WebForm:
@@ -238,7 +255,8 @@ def show(form_id: int):
 
 
 def submissions_context(state: str) -> dict:
-    page = db.paginate(services.waiting(state), per_page=PER_PAGE, error_out=False, count=True)
+    page = db.paginate(services.waiting(state), page=page_arg(request.args), per_page=PER_PAGE, error_out=False,
+                       count=True)
     return {"state": state, "page": page, "reason_labels": REASON_LABELS, "state_labels": STATE_LABELS,
             "waiting": services.waiting_counts(), "field_labels": field_labels()}
 

@@ -49,7 +49,7 @@ AUTOCOMPLETE = {
 }
 FORM_FIELDS = ("name", "lead_source", "campaign_id", "return_url", "daily_cap", "active")
 # The hidden fields of a rendered form: the signed token, and the honeypot people never see.
-TOKEN_FIELD = "w2l_token"  # noqa: S105  (a field name, not a secret)
+TOKEN_FIELD = "w2l_token"  # noqa: S105  (a field name, not a secret)  # nosec B105
 HONEYPOT_FIELD = "homepage"
 # C0 and C1 control characters but tab, line feed and carriage return: never stored.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

@@ -189,6 +189,9 @@
       send(card, values, function () {}, function () { focusAfterMove(card, list, neighbour); });
     });
     dialog.addEventListener("close", function () {
+      // The close event comes a task later: if the dialog was opened again meanwhile (Escape
+      // then Enter at once), this close belongs to the earlier card and must not forget the new one.
+      if (dialog.open) return;
       // Cancelled (Cancel, Escape): the focus goes back to the card's Move button.
       var button = moveButton(movingCard);
       movingCard = null;

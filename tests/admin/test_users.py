@@ -52,7 +52,7 @@ def test_add_user_errors_come_back_next_to_their_fields(app, admin_client, rep):
     assert "<html" not in body and 'id="user-form"' in body
     assert "Enter a valid email address." in body
     assert "Not a valid choice" in body
-    assert "At least 10 characters, at most 200." in body
+    assert "Use at least 10 characters (at most 200)." in body
     assert "The two passwords differ." in body
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2

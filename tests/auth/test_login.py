@@ -1,5 +1,7 @@
 """Signing in and out: success, failures that say nothing about the account, next=, sessions."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.conftest import PASSWORD, csrf_token, login, stored
@@ -75,20 +77,22 @@ def test_sign_in_starts_a_new_session(client, admin):
         assert session["_user_id"] == admin.session_token
 
 
-def test_remember_me_sets_a_long_lived_cookie(client, admin):
-    login(client, admin.email, PASSWORD)
-    assert client.get_cookie("filon_remember") is None
+def test_keep_me_signed_in_makes_the_session_cookie_outlive_the_browser(client, admin):
+    response = login(client, admin.email, PASSWORD)
+    assert "Expires=" not in response.headers["Set-Cookie"]
+    assert client.get_cookie("filon_session").expires is None  # gone when the browser closes
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
-    login(client, admin.email, PASSWORD, remember="y")
-    cookie = client.get_cookie("filon_remember")
-    assert cookie is not None and cookie.http_only
-    # The remember cookie alone signs the browser back in after the session cookie is gone.
-    client.delete_cookie("filon_session")
+    response = login(client, admin.email, PASSWORD, remember="y")
+    cookie = client.get_cookie("filon_session")
+    assert cookie.expires is not None and cookie.http_only
+    # Kept for the absolute lifetime (12 hours by default), no longer; no separate remember
+    # cookie, which would carry no sign-in time (tests/auth/test_sessions.py).
+    assert "Expires=" in response.headers["Set-Cookie"]
+    assert timedelta(hours=11) < cookie.expires - datetime.now(UTC) <= timedelta(hours=12)
+    assert client.get_cookie("filon_remember") is None
     assert client.get("/").status_code == 200
     # Signing out forgets it.
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
-    assert client.get_cookie("filon_remember") is None
-    client.delete_cookie("filon_session")
     assert client.get("/").status_code == 302
 
 

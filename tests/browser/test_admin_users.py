@@ -32,7 +32,7 @@ def test_add_user_errors_swap_in_place_then_save(page, admin):
     page.get_by_label("Repeat the new password").fill("short")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Enter a valid email address.")).to_be_visible()
-    expect(page.get_by_text("At least 10 characters, at most 200.")).to_be_visible()
+    expect(page.get_by_text("Use at least 10 characters (at most 200).")).to_be_visible()
     assert still_same_document(page)  # htmx swapped the form; nothing reloaded
     expect(page.get_by_label("Name")).to_have_value("Nina New")  # nothing typed is lost
     expect(page.get_by_label("Email")).to_have_attribute("aria-invalid", "true")

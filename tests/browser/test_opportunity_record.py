@@ -69,7 +69,7 @@ def test_move_along_the_path_add_a_contact_role_and_close_lost(page, screen, rep
     expect(figure(page, "Probability (%)")).to_have_text("50")
     expect(figure(page, "Expected revenue")).to_have_text("4,000")
     expect(page.get_by_text("Show how the offer answers the needs found")).to_be_visible()
-    expect(page.locator(".history-table tbody tr")).to_have_count(2)
+    expect(page.locator(".opp-history .history-table tbody tr")).to_have_count(2)
 
     # Select a later step: its guidance, then "Mark as current stage".
     path.get_by_role("link", name=re.compile(r"Proposal\/Price Quote")).click()
@@ -118,7 +118,7 @@ def test_move_along_the_path_add_a_contact_role_and_close_lost(page, screen, rep
     expect(figure(page, "Stage")).to_contain_text("Lost to Competitor")
     expect(figure(page, "Probability (%)")).to_have_text("0")
     expect(page.get_by_text("Loss reason: Lost to Competitor")).to_be_visible()
-    history = page.locator(".history-table tbody tr")
+    history = page.locator(".opp-history .history-table tbody tr")
     expect(history).to_have_count(4)
     expect(history.first).to_contain_text("Closed Lost")
     expect(history.first).to_contain_text(rep.name)
