@@ -76,6 +76,7 @@ def signed_in_client(app):
         session["_fresh"] = True
         # Within the idle timeout and the lifetime: the user loader goes on to the database.
         session[sessions.SIGNED_IN_AT] = session[sessions.SEEN_AT] = sessions.now()
+        session[sessions.SESSION_ID] = "a-session-id"
     return client
 
 
