@@ -12,7 +12,6 @@ from tests.activities.test_records import make_opportunity
 from tests.conftest import csrf_token, stored
 from tests.factories import make_account, make_contact, make_lead, make_user
 
-TODAY = date.today()
 
 
 def add_task(app, lead, assignee, subject, due=None, **extra):
@@ -37,9 +36,9 @@ def items(html):
 
 def test_my_open_tasks_overdue_first_and_marked_then_today_then_later(app, rep, rep_client):
     lead = stored(app, make_lead, first_name="Paula", last_name="Prospect", company="Acme Tools")
-    later = add_task(app, lead, rep, "Later", TODAY + timedelta(days=5))
-    today = add_task(app, lead, rep, "Today", TODAY)
-    overdue = add_task(app, lead, rep, "Overdue one", TODAY - timedelta(days=3))
+    later = add_task(app, lead, rep, "Later", date.today() + timedelta(days=5))
+    today = add_task(app, lead, rep, "Today", date.today())
+    overdue = add_task(app, lead, rep, "Overdue one", date.today() - timedelta(days=3))
     html = rep_client.get("/").get_data(as_text=True)
     assert "Hello, Remy Rep" in html  # what was there stays
     found = items(html)
@@ -53,7 +52,7 @@ def test_my_open_tasks_overdue_first_and_marked_then_today_then_later(app, rep, 
 
 def test_each_task_links_to_its_lead_and_ticks_in_place(app, rep, rep_client):
     lead = stored(app, make_lead)
-    task = add_task(app, lead, rep, "Send the quote", TODAY)
+    task = add_task(app, lead, rep, "Send the quote", date.today())
     body = dict(items(rep_client.get("/").get_data(as_text=True)))[str(task)]
     assert f'href="/leads/{lead.id}"' in body
     form = re.search(r"<form [^>]*>", body).group(0)
@@ -82,7 +81,7 @@ def test_only_my_open_tasks_are_listed(app, rep, rep_client):
 def test_the_panel_shows_twenty_tasks_and_counts_the_rest(app, rep, rep_client):
     lead = stored(app, make_lead)
     for n in range(23):
-        add_task(app, lead, rep, f"Task {n:02}", TODAY + timedelta(days=n))
+        add_task(app, lead, rep, f"Task {n:02}", date.today() + timedelta(days=n))
     html = rep_client.get("/").get_data(as_text=True)
     assert len(items(html)) == 20
     assert "3 more open tasks are not shown." in panel(html)
@@ -95,7 +94,7 @@ def test_no_open_tasks(rep_client):
 
 def test_ticking_from_the_home_page_without_javascript(app, rep, rep_client):
     lead = stored(app, make_lead)
-    task = add_task(app, lead, rep, "Call back", TODAY - timedelta(days=1))
+    task = add_task(app, lead, rep, "Call back", date.today() - timedelta(days=1))
     response = rep_client.post(f"/activities/{task}/done", headers={"Referer": "http://localhost/"},
                                data={"done": "1", "view": "my-tasks", "csrf_token": csrf_token(rep_client, "/")})
     assert response.status_code == 303 and response.headers["Location"] == f"/#my-task-{task}"
@@ -109,7 +108,7 @@ def add_record_task(app, model, record_id, assignee, subject):
     """A task of `assignee` on an account, contact or opportunity."""
     with app.app_context():
         record = db.session.get(model, record_id)
-        task = services.add_activity(record, "task", {"subject": subject, "due_date": TODAY,
+        task = services.add_activity(record, "task", {"subject": subject, "due_date": date.today(),
                                                       "assignee_id": assignee.id},
                                      actor=db.session.get(User, assignee.id))
         db.session.commit()
@@ -132,7 +131,7 @@ def test_each_task_links_to_its_record_whatever_its_type(app, rep, rep_client):
                                                                              "Twenty seats (Acme Tools)"),
     }
     # Converted: the lead's task moves to the contact, and is linked there.
-    converted = add_task(app, lead, rep, "Moved with the lead", TODAY)
+    converted = add_task(app, lead, rep, "Moved with the lead", date.today())
     with app.app_context():
         moved = db.session.get(Activity, converted)
         moved.contact_id, moved.account_id = contact, account
