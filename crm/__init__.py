@@ -88,23 +88,34 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     auth.init_login(app)
 
+    from crm.sales.documents import status_label
+    from crm.sales.money import money
+
+    app.add_template_filter(money)  # {{ amount | money(currency) }}
+    app.add_template_filter(status_label, "document_status")  # {{ quote.status | document_status }}
+
     from crm.accounts import bp as accounts_bp
     from crm.activities import bp as activities_bp
     from crm.admin import bp as admin_bp
     from crm.auth import bp as auth_bp
     from crm.campaigns import bp as campaigns_bp
+    from crm.catalog import bp as catalog_bp
     from crm.contacts import bp as contacts_bp
     from crm.exports import bp as exports_bp
     from crm.home import bp as home_bp
     from crm.imports import bp as imports_bp
+    from crm.invoices import bp as invoices_bp
     from crm.leads import bp as leads_bp
     from crm.opportunities import bp as opportunities_bp
+    from crm.orders import bp as orders_bp
+    from crm.quotes import bp as quotes_bp
     from crm.reports import bp as reports_bp
     from crm.webforms import bp as webforms_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(catalog_bp, url_prefix="/admin")
     app.register_blueprint(leads_bp, url_prefix="/leads")
     app.register_blueprint(activities_bp, url_prefix="/activities")
     app.register_blueprint(accounts_bp, url_prefix="/accounts")
@@ -112,6 +123,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(opportunities_bp, url_prefix="/opportunities")
     app.register_blueprint(campaigns_bp, url_prefix="/campaigns")
     app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(quotes_bp, url_prefix="/quotes")
+    app.register_blueprint(orders_bp, url_prefix="/orders")
+    app.register_blueprint(invoices_bp, url_prefix="/invoices")
     # Both declare full paths: /forms and the public /w2l/<key>; /leads/import...
     app.register_blueprint(webforms_bp)
     app.register_blueprint(imports_bp)

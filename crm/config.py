@@ -70,6 +70,8 @@ def from_environment(instance_path: Path, overrides: dict) -> dict:
         # after sign-in however busy ("keep me signed in" included); see crm/auth/sessions.py.
         "SESSION_IDLE_MINUTES": positive_int("SESSION_IDLE_MINUTES", Defaults.SESSION_IDLE_MINUTES),
         "SESSION_LIFETIME_HOURS": positive_int("SESSION_LIFETIME_HOURS", Defaults.SESSION_LIFETIME_HOURS),
+        # The seller's name at the top of printed quotes, orders and invoices (crm/sales/printing.py).
+        "FILON_COMPANY_NAME": os.environ.get("FILON_COMPANY_NAME", "").strip() or "Filon",
     }
 
 

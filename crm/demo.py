@@ -20,6 +20,7 @@ from flask.cli import with_appcontext
 from crm.auth import services as auth_services
 from crm.demo_activities import generate_activities
 from crm.demo_bulk import BulkLoad, ahead, insert_rows
+from crm.demo_catalog import seed_catalog
 from crm.demo_phones import PhoneTemplate
 from crm.demo_random import SeededRandom, chunked, picker
 from crm.extensions import db
@@ -844,6 +845,7 @@ def seed_demo(leads: int, *, users: int = 5, seed: int = 42, now: datetime | Non
                                                          OpportunityStageHistory)])
         for chunk, params in activity_chunks:
             insert_rows(db.session, Activity.__table__, chunk, params)
+        seed_catalog()
         load.finish()
     except BaseException:
         load.abort()

@@ -98,6 +98,8 @@ def _empty_all_tables(app) -> None:
             for table in tables:
                 if rows := _SEEDED.get(table.name):
                     conn.execute(table.insert(), rows)
+                    if "id" not in table.c:
+                        continue  # keyed by name (document_counters): no sequence
                     # Keep the id sequence past the seeded ids.
                     # Table names come from our own metadata, not from input.
                     sql = f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))"  # noqa: S608,E501

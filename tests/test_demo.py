@@ -5,6 +5,7 @@ import re
 import shutil
 from collections import Counter
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import click
 import pytest
@@ -479,3 +480,16 @@ def test_fast_e164_is_the_apps_e164(app_ctx):
                 checked += 1
                 invalid += value is None
     assert checked > 1000 and invalid < checked / 4
+
+
+def test_the_demo_has_a_catalog_in_the_standard_price_book_once(app_ctx):
+    from crm.models.sales import PriceBook, PriceBookEntry, Product
+
+    seed_demo(10, users=1, seed=3, now=NOW)
+    seed_demo(10, users=1, seed=4, now=NOW)  # a second run adds no second copy of a product
+    products = db.session.scalars(sa.select(Product).order_by(Product.code)).all()
+    assert len(products) == 8 and len({p.code for p in products}) == 8
+    prices = dict(db.session.execute(
+        sa.select(Product.code, PriceBookEntry.unit_price).join(PriceBookEntry.product).join(PriceBookEntry.price_book)
+        .where(PriceBook.is_standard)).all())
+    assert prices["STX11"] == Decimal("120.00") and prices["CIR-RUN"] == Decimal("95.50") and len(prices) == 8

@@ -104,5 +104,8 @@ def test_query_counts_stay_flat_from_ten_records_to_ten_thousand(app, admin_clie
     large = count_routes(app, client, web_form_id, "smith", "large")
     assert large == small, f"{small}\n{large}"
     # The benchmarked routes (make bench): ten queries at most. The record page of a deal is
-    # flat too, with a few more (path, roles, stage history, field history, timeline).
-    assert {name: n for name, n in large.items() if n > MAX_QUERIES} == {"opportunity record": 13}
+    # flat too, with a few more (path, roles, stage history, field history, timeline; issue 10:
+    # the Products card's 5 (has lines, price book, lines, the book's products, active books),
+    # the quotes (1) and the sales flow's order and invoice (1; it reuses the page's leads,
+    # lines and quotes).
+    assert {name: n for name, n in large.items() if n > MAX_QUERIES} == {"opportunity record": 20}

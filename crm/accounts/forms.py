@@ -29,10 +29,17 @@ class AccountForm(FlaskForm):
     billing_state = optional_text(_l("Billing state/province"), 80)
     billing_postal_code = optional_text(_l("Billing postal code"), 20)
     billing_country = optional_text(_l("Billing country"), 80)
+    # Quotes and orders ship here; left empty, they ship to the billing address.
+    shipping_street = optional_text(_l("Shipping street"), 255, render_kw={"autocomplete": "shipping street-address"})
+    shipping_city = optional_text(_l("Shipping city"), 40)
+    shipping_state = optional_text(_l("Shipping state/province"), 80)
+    shipping_postal_code = optional_text(_l("Shipping postal code"), 20)
+    shipping_country = optional_text(_l("Shipping country"), 80)
     description = TextAreaField(_l("Description"), filters=[strip], validators=[Optional(), Length(max=32000)])
 
     FIELDS = ("name", "website", "phone", "industry", "owner_id")
     ADDRESS_FIELDS = ("billing_street", "billing_city", "billing_state", "billing_postal_code", "billing_country")
+    SHIPPING_FIELDS = ("shipping_street", "shipping_city", "shipping_state", "shipping_postal_code", "shipping_country")
 
     def set_choices(self, *, industries: list[str], owners, account: Account | None = None) -> None:
         """Fill the drop-downs; a value retired by an admin stays offered on the account that has it."""

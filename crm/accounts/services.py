@@ -14,7 +14,8 @@ from crm.models.user import utcnow
 # The fields a form may write: anything else in the submitted data is ignored.
 EDITABLE_FIELDS = (
     "name", "website", "phone", "industry", "billing_street", "billing_city", "billing_state",
-    "billing_postal_code", "billing_country", "owner_id", "parent_id", "description",
+    "billing_postal_code", "billing_country", "shipping_street", "shipping_city", "shipping_state",
+    "shipping_postal_code", "shipping_country", "owner_id", "parent_id", "description",
 )
 # A hierarchy deeper than this is treated as a loop (it also bounds the walk up the parents).
 MAX_DEPTH = 100

@@ -35,5 +35,6 @@ __all__ += ["CAMPAIGN_MEMBER_STATUSES", "EndedSession"]
 # Web-to-Lead forms and lead imports: their modules export their own names.
 import crm.models.audit  # noqa: E402,F401
 import crm.models.lead_import  # noqa: E402,F401
+import crm.models.sales  # noqa: E402,F401
 import crm.models.settings  # noqa: E402,F401
 import crm.models.web_form  # noqa: E402,F401

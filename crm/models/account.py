@@ -65,6 +65,12 @@ class Account(db.Model):
     billing_state: Mapped[str | None] = mapped_column(sa.String(80))
     billing_postal_code: Mapped[str | None] = mapped_column(sa.String(20))
     billing_country: Mapped[str | None] = mapped_column(sa.String(80))
+    # Where quotes and orders ship to; empty means the billing address.
+    shipping_street: Mapped[str | None] = mapped_column(sa.String(255))
+    shipping_city: Mapped[str | None] = mapped_column(sa.String(40))
+    shipping_state: Mapped[str | None] = mapped_column(sa.String(80))
+    shipping_postal_code: Mapped[str | None] = mapped_column(sa.String(20))
+    shipping_country: Mapped[str | None] = mapped_column(sa.String(80))
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
     description: Mapped[str | None] = mapped_column(sa.Text)

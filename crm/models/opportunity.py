@@ -90,6 +90,9 @@ class Opportunity(db.Model):
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     lead_source: Mapped[str | None] = mapped_column(sa.String(80))
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="SET NULL"))
+    # Where its line items take their prices and the currency of its quotes (crm/models/sales.py);
+    # None until the first line item is added, which takes the standard price book.
+    price_book_id: Mapped[int | None] = mapped_column(sa.ForeignKey("price_books.id", ondelete="SET NULL"))
     next_step: Mapped[str | None] = mapped_column(sa.String(255))
     loss_reason: Mapped[str | None] = mapped_column(sa.String(80))
     description: Mapped[str | None] = mapped_column(sa.Text)

@@ -63,6 +63,11 @@ class OpportunityForm(FlaskForm):
         if opportunity is not None and opportunity.owner is not None and opportunity.owner not in owners:
             owners.append(opportunity.owner)
         self.owner_id.choices = [(u.id, u.name) for u in owners]
+        # Issue 10: while the opportunity has line items its amount is their sum, shown read-only
+        # (templates/opportunities/_form.html) and ignored on save (services.update_opportunity).
+        from crm.sales.line_items import has_line_items
+
+        self.amount_computed = opportunity is not None and has_line_items(opportunity)
 
     @property
     def stage(self):
@@ -78,6 +83,8 @@ class OpportunityForm(FlaskForm):
             raise ValidationError(services.StageNotInPipeline.message)
 
     def validate_amount(self, field):
+        if getattr(self, "amount_computed", False):
+            return  # not typed: the sum of the line items
         try:
             amount = services.parse_amount(field.data)
         except services.InvalidAmount:

@@ -21,6 +21,8 @@ from crm.lists import as_id
 from crm.models import KEY_FIELDS, Lead, Opportunity, Stage
 from crm.opportunities import bp, services
 from crm.opportunities.record_forms import LABELS, GuidanceForm, StageForm, key_field_form
+from crm.sales import line_items
+from crm.sales.flow import flow_context
 
 PAGE = "opportunities/show.html"
 
@@ -49,18 +51,26 @@ def path_context(opportunity: Opportunity, selected: str | int | None = None) ->
         "next_stage": (open_stages[current_index + 1] if current_index is not None
                        and current_index + 1 < len(open_stages) else None),
         "loss_reasons": services.loss_reasons(opportunity.loss_reason), "key_field_labels": LABELS,
+        # While the deal has line items its amount is their sum: shown read-only (crm/sales/line_items.py).
+        "amount_computed": line_items.has_line_items(opportunity),
     }
 
 
 def page_context(opportunity: Opportunity, selected=None, **extra) -> dict:
     """Everything the record page shows."""
     from crm.opportunities.contact_roles import roles_context
+    from crm.opportunities.line_items import line_items_context
+    from crm.quotes.routes import quotes_context
 
     source_leads = db.session.scalars(
         sa.select(Lead).where(Lead.converted_opportunity_id == opportunity.id).order_by(Lead.id)).all()
+    lines, quotes = line_items_context(opportunity), quotes_context(opportunity)
+    # The sales flow reuses what the page has read already.
+    flow = flow_context(opportunity, leads=source_leads, line_count=len(lines["line_items"]),
+                        quotes=quotes["opportunity_quotes"])
     return {**path_context(opportunity, selected), "history": services.stage_history(opportunity),
             "source_leads": source_leads, **roles_context(opportunity), **timeline_context(record=opportunity),
-            **extra}
+            **lines, **quotes, **flow, **extra}
 
 
 def respond(fragment: str, opportunity: Opportunity, status: int = 200, selected=None, **context):
@@ -110,7 +120,7 @@ def change_stage(opportunity_id: int):
     flash(_("Stage set to %(stage)s.", stage=label(stage.name)), "success")
     if wants_fragment():
         return respond("opportunities/_path.html", opportunity, selected=None if not stage.is_closed else "closed",
-                       oob=True, history=services.stage_history(opportunity))
+                       oob=True, history=services.stage_history(opportunity), **flow_context(opportunity))
     return redirect(url_for("opportunities.show", opportunity_id=opportunity.id), 303)
 
 
@@ -148,6 +158,8 @@ def edit_key_field(opportunity_id: int, name: str):
     """The key field's small form, in place of its value."""
     opportunity = get_opportunity(opportunity_id)
     name = key_field_name(name)
+    if name == "amount" and line_items.has_line_items(opportunity):  # the lines' sum: not typed
+        return respond("opportunities/_key_field.html", opportunity, selected=request.args.get("stage"), name=name)
     return respond("opportunities/_key_field_form.html", opportunity, selected=request.args.get("stage"),
                    name=name, editing_field=name, field_form=key_field_form_for(opportunity, name))
 
@@ -164,6 +176,9 @@ def save_key_field(opportunity_id: int, name: str):
         # Closing sets it (100 won, 0 lost): set_probability() would mark that as an override.
         form.validate()
         form.probability.errors = [_("A closed deal's probability follows its stage.")]
+    elif name == "amount" and form.is_submitted() and line_items.has_line_items(opportunity):
+        form.validate()  # the sum of the line items: typed amounts are refused
+        form.amount.errors = [str(line_items.AmountComputed.message)]
     elif form.validate_on_submit():
         try:
             if name == "probability":

@@ -224,6 +224,12 @@ def update_opportunity(opportunity: Opportunity, *, actor: User, **fields) -> Op
             continue
         value = fields[name]
         if name == "amount":
+            # Issue 10: while the opportunity has line items its amount is their sum
+            # (crm/sales/line_items.py recalculate_amount); a typed amount is ignored.
+            from crm.sales.line_items import has_line_items
+
+            if has_line_items(opportunity):
+                continue
             value = _check_amount(value)
         elif isinstance(value, str):
             value = value.strip() or None

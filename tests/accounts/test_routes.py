@@ -242,3 +242,18 @@ def test_record_page_caps_its_opportunities_and_links_to_the_filtered_list(app, 
     assert "(2+)" in page and "All opportunities of Société Générale" in page
     listed = rep_client.get(f"/opportunities?view=all&account={socgen.id}").get_data(as_text=True)
     assert "3 opportunities" in listed and "Account: Société Générale" in listed
+
+
+def test_the_shipping_address_is_edited_shown_and_checked(app, rep_client, rep, socgen):
+    response = post(rep_client, f"/accounts/{socgen.id}/edit",
+                    {"name": "Société Générale", "billing_city": "Paris", "shipping_street": "12 quai de Seine",
+                     "shipping_city": "Rouen", "shipping_country": "France"})
+    assert response.status_code == 303
+    account = accounts_in_db(app)[0]
+    assert (account.billing_city, account.shipping_street, account.shipping_city) == ("Paris", "12 quai de Seine",
+                                                                                     "Rouen")
+    page = rep_client.get(f"/accounts/{socgen.id}").get_data(as_text=True)
+    assert "Shipping city" in page and "Rouen" in page
+    response = post(rep_client, f"/accounts/{socgen.id}/edit", {"name": "Société Générale", "shipping_city": "x" * 41})
+    assert response.status_code == 422 and errors(response.get_data(as_text=True)) == ["shipping_city"]
+    assert accounts_in_db(app)[0].shipping_city == "Rouen"

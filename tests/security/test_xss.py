@@ -32,6 +32,8 @@ from tests.security.payloads import MARKER, TEMPLATE_EVALUATED, XSS
 # Columns computed from the others (search text, normalised keys, E.164 phones, the website's
 # domain) or held to a fixed list by a CHECK constraint.
 DERIVED = {"search_text", "name_key", "phone_e164", "mobile_e164", "domain", "kind", "priority", "status"}
+# Validated codes (an ISO 4217 currency), and the numbers the counters give documents.
+DERIVED |= {"currency", "number"}
 
 
 def text_columns(model):
@@ -85,9 +87,50 @@ def build_world(app, admin_id: int, payload: str) -> dict:
         opportunity.close_date = today + timedelta(days=10)
         opportunity.refresh_derived(account.name)
         admin.name = payload[:120]
+        db.session.flush()
+        sales = build_sales(admin, opportunity, payload)
         db.session.commit()
         return {"lead": lead.id, "account": account.id, "contact": contact.id, "opportunity": opportunity.id,
-                "campaign": campaign.id, "stage": opportunity.stage_id}
+                "campaign": campaign.id, "stage": opportunity.stage_id, **sales}
+
+
+def build_sales(admin, opportunity, payload: str) -> dict:
+    """A product in a price book, a line item, and the quote, order and invoice made from them,
+    every text field (the lines' copied names and codes too) holding `payload`."""
+    from decimal import Decimal
+
+    from crm.models.sales import OpportunityLineItem, PriceBook, PriceBookEntry, Product
+    from crm.sales import documents
+
+    product = Product(code="P", name="P")
+    fill(product, payload, " product")
+    book = PriceBook(name="B", currency="EUR")
+    fill(book, payload, " book")
+    db.session.add_all([product, book])
+    db.session.flush()
+    db.session.add(PriceBookEntry(price_book_id=book.id, product_id=product.id, unit_price=Decimal("10")))
+    item = OpportunityLineItem(opportunity_id=opportunity.id, product_id=product.id, name="n", quantity=Decimal(2),
+                               unit_price=Decimal("10"), net_amount=Decimal("20.00"))
+    fill(item, payload)
+    db.session.add(item)
+    opportunity.amount = Decimal("20.00")
+    db.session.flush()
+    quote = documents.create_quote(opportunity, actor=admin)
+    fill(quote, payload, " quote")
+    quote.notes = payload
+    # A draft quote of another deal of the account: its line forms show.
+    second = make_opportunity(account=opportunity.account, actor=admin, name="Second deal")
+    db.session.add(OpportunityLineItem(opportunity_id=second.id, product_id=product.id, name=payload[:255],
+                                       quantity=Decimal(1), unit_price=Decimal("10"), net_amount=Decimal("10.00")))
+    db.session.flush()
+    other = documents.create_quote(second, actor=admin)
+    fill(other, payload, " draft")
+    documents.present_quote(quote)
+    order = documents.accept_quote(quote, actor=admin)
+    invoice = documents.fulfil_order(order, actor=admin)
+    return {"product": product.id, "book": book.id, "quote": quote.id, "draft_quote": other.id,
+            "draft_line": other.lines[0].id, "order": order.id, "invoice": invoice.id,
+            "invoice_line": invoice.lines[0].id}
 
 
 def pages(ids: dict) -> list[tuple[str, bool]]:
@@ -113,10 +156,18 @@ def pages(ids: dict) -> list[tuple[str, bool]]:
         "/reports", "/reports/pipeline", "/reports/forecast", "/reports/leads", "/reports/win-rate",
         "/reports/speed-to-lead", "/reports/activities",
         "/admin/users", "/admin/campaigns", "/profile",
+        "/admin/products", f"/admin/products?q={MARKER}", f"/admin/products/{ids['product']}/edit",
+        "/admin/price-books", f"/admin/price-books/{ids['book']}",
+        "/quotes", f"/quotes/{ids['quote']}", f"/quotes/{ids['draft_quote']}", f"/quotes/{ids['quote']}/print",
+        f"/quotes/{ids['draft_quote']}/lines/{ids['draft_line']}/edit",
+        "/orders", f"/orders/{ids['order']}", f"/orders/{ids['order']}/print",
+        "/invoices", f"/invoices/{ids['invoice']}", f"/invoices/{ids['invoice']}/print",
+        f"/invoices/{ids['invoice']}/lines/{ids['invoice_line']}/edit",
     ]
     fragments = [p for p in full if p.split("?")[0] in (
         "/leads", "/accounts", "/contacts", "/opportunities", "/campaigns", "/reports/pipeline", "/reports/leads",
-        "/opportunities/board", "/leads/board") or p.startswith("/activities/")]
+        "/opportunities/board", "/leads/board", "/quotes", "/orders", "/invoices", "/admin/products")
+        or p.startswith("/activities/") or "/lines/" in p]
     fragments += [f"/leads/{lead}/convert/related?account_id={account}",
                   f"/leads/{lead}/convert/related?contact_id={contact}"]
     return [(p, False) for p in full] + [(p, True) for p in fragments]
@@ -146,7 +197,8 @@ def test_record_pages_show_the_payload_as_text(app, admin, admin_client, payload
     ids = build_world(app, admin.id, payload)
     for path in (f"/leads/{ids['lead']}", f"/accounts/{ids['account']}", f"/contacts/{ids['contact']}",
                  f"/opportunities/{ids['opportunity']}", f"/campaigns/{ids['campaign']}", "/leads",
-                 "/opportunities/board"):
+                 "/opportunities/board", f"/quotes/{ids['quote']}", f"/orders/{ids['order']}",
+                 f"/invoices/{ids['invoice']}", "/admin/products"):
         html = admin_client.get(path).get_data(as_text=True)
         assert payload.replace("\u2028", "") in text_of(html).replace("\u2028", ""), path
 

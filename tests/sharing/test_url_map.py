@@ -25,12 +25,15 @@ RECORD_ARGS = {
     "lead_id": "other_lead", "account_id": "other_account", "contact_id": "other_contact",
     "opportunity_id": "other_opportunity", "activity_id": "task", "merge_id": "merge",
     "role_id": "role", "member_id": "member",
+    "quote_id": "other_quote", "order_id": "other_order", "invoice_id": "other_invoice",
 }
 # /activities/<record_type>/<record_id>: each type with its record.
 RECORD_TYPES = {"lead": "other_lead", "account": "other_account", "contact": "other_contact",
                 "opportunity": "other_opportunity"}
 # Arguments that come with a record argument and are not records themselves.
-COMPANIONS = {"campaign_id": "campaign", "stage_id": "other_stage"}
+COMPANIONS = {"campaign_id": "campaign", "stage_id": "other_stage", "item_id": "other_line_item"}
+# A document's lines: the line of that document.
+LINES = {"quotes.": "other_quote_line", "invoices.": "other_invoice_line"}
 PLAIN = {"kind": "note", "name": "amount"}
 
 # Rules with an id converter that name no record of a rep, and why they are not walked here.
@@ -38,6 +41,8 @@ SKIPPED = {
     "admin.": "administration (users, statuses, pipelines, rules, campaigns): 403 for reps, "
               "walked in tests/sharing/test_model.py::test_every_admin_route_is_403_for_reps_and_managers",
     "webforms.": "Web-to-Lead forms and their submissions: admins and managers only (403 for reps)",
+    "catalog.": "products and price books: admins only (403 for reps and managers), walked in "
+                "tests/catalog/test_routes.py::test_every_catalog_route_is_403_for_reps_and_managers",
     "imports.": "a lead import is its uploader's own already (crm/imports/routes.get_import), "
                 "tested in tests/imports",
     "campaigns.show": "a campaign is shared by everyone; its member list is narrowed (test_lists)",
@@ -81,6 +86,8 @@ def record_urls(app, world) -> list[tuple[str, str, set[str]]]:
                 base[name] = world.ids[RECORD_ARGS[name]]
             elif name in COMPANIONS:
                 base[name] = world.ids[COMPANIONS[name]]
+            elif name == "line_id" and (prefix := rule.endpoint.split(".")[0] + ".") in LINES:
+                base[name] = world.ids[LINES[prefix]]
             elif name in PLAIN:
                 base[name] = PLAIN[name]
             elif name not in ("record_type", "record_id"):

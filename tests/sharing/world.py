@@ -32,7 +32,9 @@ QUEUE_LEAD = "Pelicanova"
 OWN_LEAD = "Heronwood"
 OWN_ACCOUNT = "Ownaccountia"
 OWN_OPPORTUNITY = "Owndealia"
-HIDDEN_ON_OWN_ACCOUNT = "Marmaladeous"  # the other rep's deal on the rep's own account
+HIDDEN_ON_OWN_ACCOUNT = "Marmaladeous"
+OTHER_ORDER = "Orderalia"
+OTHER_INVOICE = "Invoicalia"  # the other rep's deal on the rep's own account
 
 
 @dataclass
@@ -91,6 +93,24 @@ def build_world() -> World:
     db.session.flush()
     member = campaigns.add_member(campaign, lead=other_lead)
     db.session.commit()
+
+    # The other rep's sale, on deals of their own (accepting a quote closes its deal won): an
+    # order and its quote and line items, and a fulfilled order with its invoice.
+    from crm.models.sales import OpportunityLineItem
+    from crm.sales import documents
+    from tests.orders.helpers import make_order
+
+    other_order = make_order(actor=other, opportunity=make_opportunity(account=other_account, actor=other,
+                                                                       name=f"{OTHER_ORDER} deal"))
+    other_invoice = documents.fulfil_order(make_order(actor=other, opportunity=make_opportunity(
+        account=other_account, actor=other, name=f"{OTHER_INVOICE} deal")), actor=other)
+    db.session.commit()
+    from decimal import Decimal
+
+    other_item = OpportunityLineItem(opportunity_id=other_opportunity.id, name=f"{OTHER_OPPORTUNITY} shoe",
+                                     quantity=Decimal(1), unit_price=Decimal(10), net_amount=Decimal("10.00"))
+    db.session.add(other_item)
+    db.session.commit()
     assert sharing.sharing_mode() == "public"
     return World({
         "admin": admin.id, "manager": manager.id, "rep": rep.id, "other": other.id, "queue": queue.id,
@@ -101,6 +121,9 @@ def build_world() -> World:
         "role": role.id, "task": task.id, "note": note.id,
         "own_account": own_account.id, "own_opportunity": own_opportunity.id, "hidden_on_own": hidden_on_own.id,
         "hidden_note": hidden_note.id, "campaign": campaign.id, "member": member.id,
+        "other_order": other_order.id, "other_quote": other_order.quote_id, "other_invoice": other_invoice.id,
+        "other_invoice_line": other_invoice.lines[0].id, "other_line_item": other_item.id,
+        "other_quote_line": other_order.quote.lines[0].id,
     })
 
 

@@ -1,0 +1,115 @@
+"""The printable quote and its PDF, in English and French; the PDF fetches nothing but static files."""
+
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from crm.sales import printing
+from tests.quotes.helpers import new_quote, text
+
+
+def pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(page.extract_text() for page in reader.pages).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def test_the_pdf_in_english(app, rep_client, rep, deal):
+    quote_id = new_quote(app, deal, rep.id)
+    response = rep_client.get(f"/quotes/{quote_id}.pdf?lang=en")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'inline; filename="Q-00001-0.pdf"'
+    assert response.data.startswith(b"%PDF")
+    content = pdf_text(response.data)
+    for expected in ("Quote Q-00001-0", "Get Cloudy Consulting", "Total €6,180.00", "Net total €5,150.00",
+                     "Stratus", "Valid until"):
+        assert expected in content, expected
+
+
+def test_the_pdf_in_french(app, rep_client, rep, deal):
+    quote_id = new_quote(app, deal, rep.id)
+    content = pdf_text(rep_client.get(f"/quotes/{quote_id}.pdf?lang=fr").data)
+    assert "Get Cloudy Consulting" in content and "Q-00001-0" in content
+    assert "6 180,00 €" in content and "5 150,00 €" in content and "€6,180.00" not in content
+    assert "novembre" in content or "décembre" in content or "janvier" in content  # a French date
+
+
+def test_the_print_page_has_no_app_chrome(app, rep_client, rep, deal):
+    quote_id = new_quote(app, deal, rep.id)
+    response = rep_client.get(f"/quotes/{quote_id}/print")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert 'href="/static/css/print.css"' in html and "main-nav" not in html and "<script" not in html
+    page = text(html)
+    assert "Quote Q-00001-0" in page and "Total €6,180.00" in page and "Get Cloudy Consulting" in page
+    assert "1 Cloud Street" in page and "69001 Lyon" in page
+    french = text(rep_client.get(f"/quotes/{quote_id}/print?lang=fr").get_data(as_text=True))
+    assert "6 180,00 €" in french
+    # An unknown language falls back to the reader's.
+    assert "€6,180.00" in text(rep_client.get(f"/quotes/{quote_id}/print?lang=xx").get_data(as_text=True))
+
+
+def test_the_fetcher_serves_static_files_only(app, tmp_path):
+    fetch = printing.static_fetcher(app.static_folder)
+    from pathlib import Path
+
+    css = (Path(app.static_folder) / "css" / "print.css").resolve()
+    assert b".doc-lines" in fetch(css.as_uri())["string"]
+    secret = tmp_path / "secret.txt"
+    secret.write_text("no")
+    for url in ("http://example.com/x.css", "https://127.0.0.1/", secret.as_uri(),
+                (Path(app.static_folder) / ".." / "crm" / "config.py").as_uri(), "data:text/css,body{}"):
+        with pytest.raises(printing.FetchRefused):
+            fetch(url)
+
+
+def test_the_pdf_never_fetches_from_the_network(app, rep, deal, monkeypatch):
+    """Every URL WeasyPrint asks for goes through the static-only fetcher: the print stylesheet is
+    served, a remote one (had the page one) would be refused, and the PDF is still made."""
+    from weasyprint import HTML
+
+    from crm.extensions import db
+    from crm.models.sales import Quote
+
+    asked, refused = [], []
+    real = printing.static_fetcher
+
+    def spy(folder):
+        fetch = real(folder)
+
+        def wrapped(url, *args, **kwargs):
+            asked.append(url)
+            try:
+                return fetch(url, *args, **kwargs)
+            except printing.FetchRefused:
+                refused.append(url)
+                raise
+        return wrapped
+
+    monkeypatch.setattr(printing, "static_fetcher", spy)
+    quote_id = new_quote(app, deal, rep.id)
+    with app.test_request_context():
+        data = printing.document_pdf("quote", db.session.get(Quote, quote_id), "en")
+    assert data.startswith(b"%PDF") and asked
+    assert all(url.startswith("file://") and url.endswith("/static/css/print.css") for url in asked)
+    page = '<link rel="stylesheet" href="http://192.0.2.1/x.css"><img src="https://192.0.2.1/a.png"><p>Hi</p>'
+    fetch = spy(app.static_folder)
+    assert HTML(string=page, url_fetcher=fetch).write_pdf().startswith(b"%PDF")
+    assert set(refused) == {"http://192.0.2.1/x.css", "https://192.0.2.1/a.png"}
+
+
+def test_the_seller_is_the_company_named_in_the_environment(app, rep_client, rep, deal, monkeypatch):
+    from crm.config import from_environment
+
+    def company() -> str:
+        fixed = {"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+        return from_environment(Path(app.instance_path), fixed)["FILON_COMPANY_NAME"]
+
+    monkeypatch.setenv("FILON_COMPANY_NAME", "Cloud Kicks")
+    assert company() == "Cloud Kicks"
+    monkeypatch.setenv("FILON_COMPANY_NAME", "  ")
+    assert company() == "Filon"
+    app.config["FILON_COMPANY_NAME"] = "Cloud Kicks"
+    quote_id = new_quote(app, deal, rep.id)
+    assert "Cloud Kicks" in text(rep_client.get(f"/quotes/{quote_id}/print").get_data(as_text=True))
