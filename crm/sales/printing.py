@@ -23,10 +23,9 @@ class FetchRefused(ValueError):
 
 
 def document_number(kind: str, document) -> str:
-    """The number a document is known by: a quote's number and revision (Q-00001-2)."""
-    if kind == "quote":
-        return f"{document.number}-{document.revision}"
-    return document.number
+    """The number a document is known by, as its page shows it: a quote's label (Q-00001, then
+    Q-00001-1 for its first revision)."""
+    return document.label if kind == "quote" else document.number
 
 
 def language(lang: str | None) -> str:

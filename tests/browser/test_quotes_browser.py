@@ -80,7 +80,7 @@ def test_create_edit_present_accept(page, screen, rep, deal):
 
     # The printable page: no app chrome, the accepted lines, no sideways scroll on a phone.
     page.goto("/quotes/1/print")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Quote Q-00001-0")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quote Q-00001")
     expect(page.locator(".doc-totals .grand dd")).to_have_text("€5,580.00")
     expect(page.locator(".main-nav")).to_have_count(0)
     no_page_scroll(page, screen)

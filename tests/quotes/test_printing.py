@@ -19,10 +19,10 @@ def test_the_pdf_in_english(app, rep_client, rep, deal):
     quote_id = new_quote(app, deal, rep.id)
     response = rep_client.get(f"/quotes/{quote_id}.pdf?lang=en")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"] == 'inline; filename="Q-00001-0.pdf"'
+    assert response.headers["Content-Disposition"] == 'inline; filename="Q-00001.pdf"'
     assert response.data.startswith(b"%PDF")
     content = pdf_text(response.data)
-    for expected in ("Quote Q-00001-0", "Get Cloudy Consulting", "Total €6,180.00", "Net total €5,150.00",
+    for expected in ("Quote Q-00001", "Get Cloudy Consulting", "Total €6,180.00", "Net total €5,150.00",
                      "Stratus", "Valid until"):
         assert expected in content, expected
 
@@ -30,7 +30,7 @@ def test_the_pdf_in_english(app, rep_client, rep, deal):
 def test_the_pdf_in_french(app, rep_client, rep, deal):
     quote_id = new_quote(app, deal, rep.id)
     content = pdf_text(rep_client.get(f"/quotes/{quote_id}.pdf?lang=fr").data)
-    assert "Get Cloudy Consulting" in content and "Q-00001-0" in content
+    assert "Get Cloudy Consulting" in content and "Q-00001" in content
     assert "6 180,00 €" in content and "5 150,00 €" in content and "€6,180.00" not in content
     assert "novembre" in content or "décembre" in content or "janvier" in content  # a French date
 
@@ -42,12 +42,36 @@ def test_the_print_page_has_no_app_chrome(app, rep_client, rep, deal):
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert 'href="/static/css/print.css"' in html and "main-nav" not in html and "<script" not in html
     page = text(html)
-    assert "Quote Q-00001-0" in page and "Total €6,180.00" in page and "Get Cloudy Consulting" in page
+    assert "Quote Q-00001" in page and "Total €6,180.00" in page and "Get Cloudy Consulting" in page
     assert "1 Cloud Street" in page and "69001 Lyon" in page
+    # Quantities and rates read as people write them: 50 pairs, no discount, 20 % VAT (not 50.00,
+    # 0.00 and 20.00).
+    assert " STRATUS-X11 Stratus X11 50 €100.00 0 €5,000.00 20 €1,000.00 €6,000.00 " in page
     french = text(rep_client.get(f"/quotes/{quote_id}/print?lang=fr").get_data(as_text=True))
     assert "6 180,00 €" in french
     # An unknown language falls back to the reader's.
     assert "€6,180.00" in text(rep_client.get(f"/quotes/{quote_id}/print?lang=xx").get_data(as_text=True))
+
+
+def test_the_print_names_the_quote_as_its_page_does(app, rep_client, rep, deal):
+    """Q-00001 on the page is Q-00001 on paper; its revision is Q-00001-1 on both."""
+    quote_id = new_quote(app, deal, rep.id)
+    assert "Q-00001-0" not in rep_client.get(f"/quotes/{quote_id}/print").get_data(as_text=True)
+    with app.app_context():
+        from crm.extensions import db
+        from crm.models import User
+        from crm.models.sales import Quote
+        from crm.sales import documents
+
+        revision = documents.revise_quote(db.session.get(Quote, quote_id), actor=db.session.get(User, rep.id))
+        db.session.commit()
+        revision_id = revision.id
+    heading = text(rep_client.get(f"/quotes/{revision_id}").get_data(as_text=True))
+    assert "Q-00001-1" in heading
+    assert "Quote Q-00001-1" in text(rep_client.get(f"/quotes/{revision_id}/print").get_data(as_text=True))
+    response = rep_client.get(f"/quotes/{revision_id}.pdf?lang=en")
+    assert response.headers["Content-Disposition"] == 'inline; filename="Q-00001-1.pdf"'
+    assert "Quote Q-00001-1" in pdf_text(response.data)
 
 
 def test_the_fetcher_serves_static_files_only(app, tmp_path):
