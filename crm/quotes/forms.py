@@ -3,8 +3,10 @@ crm/sales/quote_lines.py (which says what is wrong beside the field)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
+
+from crm.opportunities.forms import optional_int
 
 from crm.sales.quote_lines import ADDRESS_LENGTHS, NOTES_MAX
 
@@ -18,6 +20,23 @@ class LineForm(FlaskForm):
     unit_price = StringField(_l("Unit price"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
     discount_percent = StringField(_l("Discount (%)"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
     tax_rate = StringField(_l("Tax rate (%)"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+
+
+class AddLineForm(FlaskForm):
+    """A product of the quote's price book added to a draft quote (prefix "add"). A blank unit
+    price is the book's, a blank discount none; the tax rate is the product's (Change edits it)."""
+
+    product_id = SelectField(_l("Product"), coerce=optional_int, choices=[], validate_choice=False)
+    quantity = StringField(_l("Quantity"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    unit_price = StringField(_l("Unit price"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    discount_percent = StringField(_l("Discount (%)"), render_kw={"inputmode": "decimal", "autocomplete": "off"})
+
+    def set_choices(self, entries, currency: str) -> None:
+        from crm.sales.money import money
+
+        self.product_id.choices = [("", _l("Choose a product"))] + [
+            (product.id, f"{product.name} ({product.code}) · {money(entry.unit_price, currency)}")
+            for entry, product in entries]
 
 
 PART_LABELS = {"street": _l("Street"), "city": _l("City"), "state": _l("State/Province"),

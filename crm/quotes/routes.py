@@ -22,8 +22,8 @@ from crm.lists import page_arg, page_of
 from crm.models import Opportunity
 from crm.models.sales import QUOTE_STATUSES, Quote, QuoteLine, SalesOrder
 from crm.quotes import bp
-from crm.quotes.forms import ADDRESS_FIELDS, ActionForm, DetailsForm, LineForm
-from crm.sales import documents, printing, quote_lines
+from crm.quotes.forms import ADDRESS_FIELDS, ActionForm, AddLineForm, DetailsForm, LineForm
+from crm.sales import documents, line_items, printing, quote_lines
 
 PAGE = "quotes/show.html"
 STATUS_BADGES = {"Draft": "off", "Presented": "info", "Accepted": "ok", "Denied": "danger", "Superseded": "off"}
@@ -143,6 +143,11 @@ def quote_context(quote: Quote, **extra) -> dict:
                "address_fields": ADDRESS_FIELDS, "revisions": revisions_of(quote), **status_context()}
     if quote.status == "Draft" and "details_form" not in extra:
         context["details_form"] = details_form(quote)
+    if quote.status == "Draft":
+        # After a successful add the form starts afresh (formdata=None: not the POST just handled).
+        form = extra.pop("add_line_form", None) or AddLineForm(prefix="add", formdata=None)
+        form.set_choices(line_items.book_entries(quote.price_book_id), quote.currency)
+        context["add_line_form"] = form
     return context | extra
 
 
@@ -249,10 +254,42 @@ def update_line(quote_id: int, line_id: int):
     else:
         db.session.commit()
         if wants_fragment():
-            return respond("quotes/_line_saved.html", quote, line=line)
+            return respond("quotes/_line_saved.html", quote, line=line, totals_changed=True)
         flash(_("Line %(name)s saved.", name=line.name), "success")
         return redirect_after_post(url_for("quotes.show", quote_id=quote.id))
     return respond("quotes/_line_form.html", quote, status=422, line=line, line_form=form, editing_line=line.id)
+
+
+@bp.route("/<int:quote_id>/lines", methods=["POST"])
+@login_required
+def add_line(quote_id: int):
+    """Add a product of the quote's price book to a draft quote; the lines and totals come back
+    (422 with the message beside a bad value, the typed values kept)."""
+    quote = get_quote(quote_id)
+    form = AddLineForm(prefix="add")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        line = quote_lines.add_quote_line(quote, product_id=form.product_id.data, quantity=form.quantity.data,
+                                          unit_price=form.unit_price.data,
+                                          discount_percent=form.discount_percent.data)
+    except quote_lines.InvalidLineValue as error:
+        db.session.rollback()
+        form[error.field].errors = [str(error.message)]
+    except documents.AmountTooLarge as error:
+        db.session.rollback()
+        form.quantity.errors = [str(error.message)]
+    except documents.DocumentError as error:
+        db.session.rollback()
+        return refused(quote, error)
+    else:
+        db.session.commit()
+        flash(_("%(name)s added to the quote.", name=line.name), "success")
+        if wants_fragment():
+            return respond("quotes/_lines.html", quote, totals_changed=True)
+        return redirect_after_post(url_for("quotes.show", quote_id=quote.id))
+    db.session.refresh(quote)
+    return respond("quotes/_lines.html", quote, status=422, add_line_form=form)
 
 
 @bp.route("/<int:quote_id>/lines/<int:line_id>/delete", methods=["POST"])
@@ -272,7 +309,7 @@ def remove_line(quote_id: int, line_id: int):
     db.session.commit()
     flash(_("Line %(name)s removed.", name=name), "success")
     if wants_fragment():
-        return respond("quotes/_lines.html", quote)
+        return respond("quotes/_lines.html", quote, totals_changed=True)
     return redirect_after_post(url_for("quotes.show", quote_id=quote.id))
 
 

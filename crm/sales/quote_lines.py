@@ -1,5 +1,5 @@
-"""Changing a draft quote: its lines (quantity, unit price, discount, tax rate), removing a line,
-and its details (valid-until date, billing and shipping addresses, notes).
+"""Changing a draft quote: adding a product of its price book, its lines (quantity, unit price,
+discount, tax rate), removing a line, and its details (valid-until date, billing and shipping addresses, notes).
 
 Every change recomputes the line's net and tax (crm/sales/money.py) and the quote's stored
 totals (documents.set_totals). Services flush and never commit; a quote that is no longer a
@@ -11,8 +11,10 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
+import sqlalchemy as sa
+
 from crm.extensions import db
-from crm.models.sales import Quote, QuoteLine
+from crm.models.sales import PriceBookEntry, Product, Quote, QuoteLine
 from crm.models.user import utcnow
 from crm.opportunities.services import InvalidAmount, parse_amount
 from crm.sales import documents, money
@@ -76,6 +78,41 @@ def parse_line_values(quantity, unit_price, discount_percent, tax_rate) -> dict:
         "discount_percent": _number("discount_percent", discount_percent, low=Decimal(0), high=HUNDRED),
         "tax_rate": _number("tax_rate", tax_rate, low=Decimal(0), high=HUNDRED),
     }
+
+
+def add_quote_line(quote: Quote, *, product_id, quantity, unit_price=None, discount_percent=None) -> QuoteLine:
+    """A product of the quote's price book added to a draft quote, last, at the book's price
+    unless another is typed, with no discount unless one is typed, and its product's tax rate.
+    Only the quote changes: the opportunity's products stay as they are (as in Salesforce, the
+    quote is a proposal; accepting it copies its lines onto the opportunity).
+
+    :raises QuoteNotDraft, InvalidLineValue (field "product_id" for a product not in the book),
+        AmountTooLarge:
+    """
+    _require_draft(quote)
+    row = db.session.execute(
+        sa.select(PriceBookEntry, Product).join(Product, Product.id == PriceBookEntry.product_id)
+        .where(PriceBookEntry.price_book_id == quote.price_book_id, PriceBookEntry.product_id == product_id,
+               PriceBookEntry.active.is_(True), Product.active.is_(True))).first() if quote.price_book_id else None
+    if row is None:
+        raise InvalidLineValue("product_id", _l("Choose a product of the quote's price book."))
+    entry, product = row
+    blank = lambda value: value is None or str(value).strip() == ""  # noqa: E731
+    values = parse_line_values(quantity, entry.unit_price if blank(unit_price) else unit_price,
+                               0 if blank(discount_percent) else discount_percent, product.tax_rate)
+    try:
+        net = money.line_net(values["quantity"], values["unit_price"], values["discount_percent"])
+        tax = money.line_tax(net, values["tax_rate"])
+    except money.MoneyError:
+        raise documents.AmountTooLarge() from None
+    line = QuoteLine(position=max((other.position for other in quote.lines), default=0) + 1,
+                     product_id=product.id, product_code=product.code, name=product.name,
+                     net_amount=net, tax_amount=tax, **values)
+    quote.lines.append(line)
+    documents.set_totals(quote)
+    quote.updated_at = utcnow()
+    db.session.flush()
+    return line
 
 
 def update_quote_line(quote: Quote, line: QuoteLine, *, quantity, unit_price, discount_percent, tax_rate) -> QuoteLine:

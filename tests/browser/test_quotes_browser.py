@@ -1,5 +1,5 @@
 """Quotes in a browser, on a phone and a desk: create a quote from the Get Cloudy deal, change a
-line's discount in place and watch the totals follow, present it, accept it (confirmed), and land
+line's discount in place and watch the totals follow, add a product of the price book, present it, accept it (confirmed), and land
 on the new order's page; no sideways scroll at 360 px."""
 
 import re
@@ -27,7 +27,15 @@ def no_page_scroll(page, screen):
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
-def test_create_edit_present_accept(page, screen, rep, deal):
+@pytest.fixture
+def laces(app):
+    from tests.quotes.test_add_line import add_product
+
+    with app.app_context():
+        return add_product("LACE-C", "Custom laces", "2.45", tax_rate="5.5")
+
+
+def test_create_edit_present_accept(page, screen, rep, deal, laces):
     sign_in(page, rep.email)
     expect(page.get_by_role("heading", level=1)).to_contain_text(rep.name)
     page.goto(f"/opportunities/{deal}")
@@ -46,8 +54,9 @@ def test_create_edit_present_accept(page, screen, rep, deal):
     page.evaluate("window.__sameDocument = true")
     page.get_by_role("link", name="Edit Stratus X11").click()
     # The form takes the focus (autofocus on Quantity) once swapped in: wait for it before typing.
-    expect(page.get_by_label("Quantity")).to_be_focused()
-    discount = page.get_by_label("Discount (%)")
+    row_form = page.locator("form.quote-line-form")
+    expect(row_form.get_by_label("Quantity")).to_be_focused()
+    discount = row_form.get_by_label("Discount (%)")
     expect(discount).to_have_value("0.00")
     discount.fill("10")
     page.get_by_role("button", name="Save Stratus X11").click()
@@ -61,12 +70,29 @@ def test_create_edit_present_accept(page, screen, rep, deal):
 
     # A bad value comes back beside its field.
     page.get_by_role("link", name="Edit Cirrus").click()
-    expect(page.get_by_label("Quantity")).to_be_focused()
-    page.get_by_label("Quantity").fill("-2")
+    expect(row_form.get_by_label("Quantity")).to_be_focused()
+    row_form.get_by_label("Quantity").fill("-2")
     page.get_by_role("button", name="Save Cirrus").click()
     expect(page.get_by_text("Enter a quantity above 0 with at most two decimals.")).to_be_visible()
     page.get_by_role("link", name="Cancel").click()
     expect(page.locator("tr.quote-line", has_text="Cirrus").locator(".quote-line-total")).to_have_text("€180.00")
+
+    # Add a product of the price book: without a quantity it is refused beside the field; then
+    # 7 laces at the book's 2.45 with 5.5 % VAT join the lines, and both totals follow in place.
+    adder = page.locator("#quote-line-add")
+    adder.get_by_label("Product").select_option(label="Custom laces (LACE-C) · €2.45")
+    adder.get_by_role("button", name="Add product").click()
+    expect(page.locator("#add-quantity-error")).to_have_text("Enter a quantity above 0 with at most two decimals.")
+    expect(page.locator("#quote-line-add").get_by_label("Product")).to_have_value(str(laces))
+    page.locator("#quote-line-add").get_by_label("Quantity").fill("7")
+    page.locator("#quote-line-add").get_by_role("button", name="Add product").click()
+    laces_row = page.locator("tr.quote-line", has_text="Custom laces")
+    expect(laces_row.locator(".quote-line-total")).to_have_text("€18.09")  # 17.15 + 0.94
+    expect(totals.locator(".total-total")).to_have_text("€5,598.09")
+    expect(page.locator(".quote-head-total")).to_have_text("€5,598.09")
+    expect(page.locator("#quote-line-add").get_by_label("Quantity")).to_have_value("")
+    assert page.evaluate("window.__sameDocument === true")
+    no_page_scroll(page, screen)
 
     # Present, then accept (hx-confirm asks first): the order's page.
     page.get_by_role("button", name="Present").click()
@@ -76,11 +102,12 @@ def test_create_edit_present_accept(page, screen, rep, deal):
     page.get_by_role("button", name="Accept").click()
     expect(page).to_have_url(re.compile(r"/(orders|quotes)/\d+$"))
     expect(page.get_by_text("ORD-00001").first).to_be_visible()
+    expect(page.get_by_text("Custom laces").first).to_be_visible()  # the added product was ordered
     no_page_scroll(page, screen)
 
     # The printable page: no app chrome, the accepted lines, no sideways scroll on a phone.
     page.goto("/quotes/1/print")
     expect(page.get_by_role("heading", level=1)).to_have_text("Quote Q-00001")
-    expect(page.locator(".doc-totals .grand dd")).to_have_text("€5,580.00")
+    expect(page.locator(".doc-totals .grand dd")).to_have_text("€5,598.09")
     expect(page.locator(".main-nav")).to_have_count(0)
     no_page_scroll(page, screen)
