@@ -169,8 +169,6 @@ def test_a_quote_of_a_lost_deal_cannot_be_accepted(app, browser, live_server, re
         db.session.flush()
         quote = documents.create_quote(opportunity, actor=owner)
         documents.present_quote(quote)
-        lost = next(s for s in services.stages_of(opportunity.pipeline_id) if s.is_lost)
-        services.change_stage(opportunity, lost, actor=owner, loss_reason=services.loss_reasons()[0])
         db.session.commit()
         quote_id = quote.id
 
@@ -183,12 +181,24 @@ def test_a_quote_of_a_lost_deal_cannot_be_accepted(app, browser, live_server, re
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(page, rep.email)
     page.goto(f"/quotes/{quote_id}")
+    expect(page.get_by_role("button", name="Accept")).to_be_visible()
+    # While the quote is open on screen, the deal is closed lost (on its path, by its owner).
+    with app.app_context():
+        opportunity = db.session.get(Opportunity, deal)
+        lost = next(s for s in services.stages_of(opportunity.pipeline_id) if s.is_lost)
+        services.change_stage(opportunity, lost, actor=db.session.get(User, rep.id),
+                              loss_reason=services.loss_reasons()[0])
+        db.session.commit()
     page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_response(re.compile(rf"/quotes/{quote_id}/accept$")) as answer:
         page.get_by_role("button", name="Accept").click()
     assert answer.value.status == 409
-    expect(page.get_by_text("The opportunity is closed lost: its quotes can no longer be accepted.")).to_be_visible()
+    expect(page.locator(".flash", has_text="The opportunity is closed lost: its quotes can no longer be accepted.")
+           ).to_be_visible()
     expect(page.locator(".quote-status").first).to_have_text("Presented")
+    # The refreshed header offers no Accept any more, and says why.
+    expect(page.get_by_role("button", name="Accept")).to_have_count(0)
+    expect(page.locator(".quote-lost-note")).to_be_visible()
     no_sideways_scroll(page, screen_name)
     page.goto(f"/opportunities/{deal}")
     assert flow_states(page, deal)[3] == "lost"

@@ -236,6 +236,9 @@ def test_a_lost_deals_quote_cannot_be_accepted(app, rep_client, rep, deal):
         message = "The opportunity is closed lost: its quotes can no longer be accepted."
         assert message in response.get_data(as_text=True)
     assert reload(app, quote_id).status == "Presented" and state(app, deal) == before
+    # The page offers no Accept that can only fail, and says why.
+    page = rep_client.get(f"/quotes/{quote_id}").get_data(as_text=True)
+    assert 'class="muted quote-lost-note"' in page and f'action="/quotes/{quote_id}/accept"' not in page
 
 
 def test_the_list_filters_by_status_and_pages(app, rep_client, rep, deal):
