@@ -65,7 +65,7 @@ lint: install
 
 # Extract every gettext string, then merge into the French catalog (translate, then commit).
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o crm/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k _lp:1c,2 -o crm/translations/messages.pot .
 	$(BIN)/pybabel update -i crm/translations/messages.pot -d crm/translations --no-fuzzy-matching
 
 # Refresh the vendored front-end files from the npm registry at the versions pinned in package.json.

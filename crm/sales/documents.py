@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from crm.extensions import db
 from crm.models import Account, Opportunity, Stage, User
@@ -36,7 +37,9 @@ OPEN_QUOTE_STATUSES = ("Draft", "Presented")
 STATUS_LABELS = {
     "Draft": _l("Draft"), "Presented": _l("Presented"), "Accepted": _l("Accepted"), "Denied": _l("Denied"),
     "Superseded": _l("Superseded"), "Open": _l("Open"), "Fulfilled": _l("Fulfilled"),
-    "Cancelled": _l("Cancelled"), "Sent": _l("Sent"), "Paid": _l("Paid"), "Overdue": _l("Overdue"),
+    "Cancelled": _l("Cancelled"), "Paid": _l("Paid"), "Overdue": _l("Overdue"),
+    # In context: a sent campaign email is "Envoyé", a sent invoice (une facture) "Envoyée".
+    "Sent": _lp("invoice status", "Sent"),
 }
 
 

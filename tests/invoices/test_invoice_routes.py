@@ -228,3 +228,15 @@ def test_a_manager_sees_the_hidden_invoice(app, client, private):
         make_user(email="boss@example.com", role="manager")
     login(client, "boss@example.com", "correct horse battery")
     assert client.get(f"/invoices/{private['invoice']}").status_code == 200
+
+
+def test_a_sent_invoice_reads_envoyee_in_french(app, rep_client, rep):
+    """Une facture est envoyée (feminine), where a campaign's sent email stays "Envoyé"."""
+    invoice_id, _lines = invoice_of(app, rep.id, status="Sent")
+    with app.app_context():
+        db.session.get(User, rep.id).locale = "fr"
+        db.session.commit()
+    page = rep_client.get(f"/invoices/{invoice_id}").get_data(as_text=True)
+    assert ">Envoyée<" in page and ">Envoyé<" not in page
+    listed = rep_client.get("/invoices?status=Sent").get_data(as_text=True)
+    assert "Envoyée" in listed and ">Envoyé<" not in listed
