@@ -230,6 +230,26 @@ def line_form_data(line: QuoteLine) -> dict:
             for name in ("quantity", "unit_price", "discount_percent", "tax_rate")}
 
 
+def change_lines(quote: Quote, form, change) -> tuple[QuoteLine | None, Response | None]:
+    """Run one change of a draft quote's lines (a quote_lines service call) and commit: (the
+    line, None). A bad value puts its message beside its field on `form`: (None, None), for the
+    caller's 422. A rule that says no (not a draft any more): (None, the refused answer)."""
+    try:
+        line = change()
+    except quote_lines.InvalidLineValue as error:
+        db.session.rollback()
+        form[error.field].errors = [str(error.message)]
+    except documents.AmountTooLarge as error:
+        db.session.rollback()
+        form.quantity.errors = [str(error.message)]
+    except documents.DocumentError as error:
+        return None, refused(quote, error)
+    else:
+        db.session.commit()
+        return line, None
+    return None, None
+
+
 @bp.route("/<int:quote_id>/lines/<int:line_id>", methods=["POST"])
 @login_required
 def update_line(quote_id: int, line_id: int):
@@ -239,20 +259,12 @@ def update_line(quote_id: int, line_id: int):
     form = LineForm(prefix=f"l{line.id}")
     if not form.validate_on_submit():
         abort(400)
-    try:
-        quote_lines.update_quote_line(quote, line, quantity=form.quantity.data, unit_price=form.unit_price.data,
-                                      discount_percent=form.discount_percent.data, tax_rate=form.tax_rate.data)
-    except quote_lines.InvalidLineValue as error:
-        db.session.rollback()
-        form[error.field].errors = [str(error.message)]
-    except documents.AmountTooLarge as error:
-        db.session.rollback()
-        form.quantity.errors = [str(error.message)]
-    except documents.DocumentError as error:
-        db.session.rollback()
-        return refused(quote, error)
-    else:
-        db.session.commit()
+    saved, refusal = change_lines(quote, form, lambda: quote_lines.update_quote_line(
+        quote, line, quantity=form.quantity.data, unit_price=form.unit_price.data,
+        discount_percent=form.discount_percent.data, tax_rate=form.tax_rate.data))
+    if refusal is not None:
+        return refusal
+    if saved is not None:
         if wants_fragment():
             return respond("quotes/_line_saved.html", quote, line=line, totals_changed=True)
         flash(_("Line %(name)s saved.", name=line.name), "success")
@@ -269,21 +281,12 @@ def add_line(quote_id: int):
     form = AddLineForm(prefix="add")
     if not form.validate_on_submit():
         abort(400)
-    try:
-        line = quote_lines.add_quote_line(quote, product_id=form.product_id.data, quantity=form.quantity.data,
-                                          unit_price=form.unit_price.data,
-                                          discount_percent=form.discount_percent.data)
-    except quote_lines.InvalidLineValue as error:
-        db.session.rollback()
-        form[error.field].errors = [str(error.message)]
-    except documents.AmountTooLarge as error:
-        db.session.rollback()
-        form.quantity.errors = [str(error.message)]
-    except documents.DocumentError as error:
-        db.session.rollback()
-        return refused(quote, error)
-    else:
-        db.session.commit()
+    line, refusal = change_lines(quote, form, lambda: quote_lines.add_quote_line(
+        quote, product_id=form.product_id.data, quantity=form.quantity.data, unit_price=form.unit_price.data,
+        discount_percent=form.discount_percent.data))
+    if refusal is not None:
+        return refusal
+    if line is not None:
         flash(_("%(name)s added to the quote.", name=line.name), "success")
         if wants_fragment():
             return respond("quotes/_lines.html", quote, totals_changed=True)
