@@ -7,7 +7,6 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from crm.opportunities.forms import optional_int
-
 from crm.sales.quote_lines import ADDRESS_LENGTHS, NOTES_MAX
 
 

@@ -9,9 +9,8 @@ draft refuses every change (documents.QuoteNotDraft).
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
-
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from crm.extensions import db
 from crm.models.sales import PriceBookEntry, Product, Quote, QuoteLine

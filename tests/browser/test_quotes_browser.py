@@ -1,6 +1,6 @@
 """Quotes in a browser, on a phone and a desk: create a quote from the Get Cloudy deal, change a
-line's discount in place and watch the totals follow, add a product of the price book, present it, accept it (confirmed), and land
-on the new order's page; no sideways scroll at 360 px."""
+line's discount in place and watch the totals follow, add a product of the price book, present
+it, accept it (confirmed), and land on the new order's page; no sideways scroll at 360 px."""
 
 import re
 

@@ -13,7 +13,6 @@ from tests.conftest import csrf_token, stored
 from tests.factories import make_account, make_contact, make_lead, make_user
 
 
-
 def add_task(app, lead, assignee, subject, due=None, **extra):
     with app.app_context():
         task = services.add_activity(

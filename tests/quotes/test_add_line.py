@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from crm.extensions import db
 from crm.models import User
-from crm.models.sales import OpportunityLineItem, PriceBook, PriceBookEntry, Product, Quote
+from crm.models.sales import OpportunityLineItem, PriceBook, PriceBookEntry, Product
 from crm.sales import documents, quote_lines
 from tests.quotes.helpers import HX, new_quote, post, reload, text
 
@@ -76,8 +76,8 @@ def test_add_a_product_in_place(app, rep_client, rep, deal, laces):
     assert 'id="quote-line-add"' in page and f'hx-post="/quotes/{quote_id}/lines"' in page
     assert "Custom laces (LACE-C) · €2.45" in page
     response = post(rep_client, f"/quotes/{quote_id}/lines",
-                    {"add-product_id": str(laces), "add-quantity": "7", "add-unit_price": "", "add-discount_percent": ""},
-                    headers=HX)
+                    {"add-product_id": str(laces), "add-quantity": "7", "add-unit_price": "",
+                     "add-discount_percent": ""}, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith("<section") and f'id="quote-{quote_id}-lines"' in html
@@ -116,7 +116,8 @@ def test_without_javascript_the_add_redirects_to_the_quote(app, rep_client, rep,
 ])
 def test_bad_input_comes_back_beside_its_field_and_nothing_is_added(app, rep_client, rep, deal, laces, field, values):
     quote_id = new_quote(app, deal, rep.id)
-    data = {"add-product_id": str(laces), "add-quantity": "3", "add-unit_price": "", "add-discount_percent": ""} | values
+    data = {"add-product_id": str(laces), "add-quantity": "3", "add-unit_price": "",
+            "add-discount_percent": ""} | values
     for headers in (HX, {}):
         response = post(rep_client, f"/quotes/{quote_id}/lines", data, headers=headers)
         html = response.get_data(as_text=True)
