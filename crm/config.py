@@ -72,6 +72,11 @@ def from_environment(instance_path: Path, overrides: dict) -> dict:
         "SESSION_LIFETIME_HOURS": positive_int("SESSION_LIFETIME_HOURS", Defaults.SESSION_LIFETIME_HOURS),
         # The seller's name at the top of printed quotes, orders and invoices (crm/sales/printing.py).
         "FILON_COMPANY_NAME": os.environ.get("FILON_COMPANY_NAME", "").strip() or "Filon",
+        # Under it, the seller's address (lines separated by ";") and VAT number: what an invoice
+        # must say of its issuer in the EU.
+        "FILON_COMPANY_ADDRESS": tuple(
+            line.strip() for line in os.environ.get("FILON_COMPANY_ADDRESS", "").split(";") if line.strip()),
+        "FILON_COMPANY_VAT_NUMBER": os.environ.get("FILON_COMPANY_VAT_NUMBER", "").strip(),
     }
 
 

@@ -44,6 +44,8 @@ def _context(kind: str, document, stylesheet: str) -> dict:
         raise ValueError(f"unknown document kind {kind!r}")
     return {"kind": kind, "document": document, "title": TITLES[kind] % {"number": document_number(kind, document)},
             "seller": current_app.config.get("FILON_COMPANY_NAME") or "Filon", "stylesheet": stylesheet,
+            "seller_address": current_app.config.get("FILON_COMPANY_ADDRESS") or (),
+            "seller_vat_number": current_app.config.get("FILON_COMPANY_VAT_NUMBER") or "",
             "valid_until": getattr(document, "valid_until", None), "issue_date": getattr(document, "issue_date", None),
             "due_date": getattr(document, "due_date", None)}
 

@@ -137,3 +137,25 @@ def test_the_seller_is_the_company_named_in_the_environment(app, rep_client, rep
     app.config["FILON_COMPANY_NAME"] = "Cloud Kicks"
     quote_id = new_quote(app, deal, rep.id)
     assert "Cloud Kicks" in text(rep_client.get(f"/quotes/{quote_id}/print").get_data(as_text=True))
+
+
+def test_the_sellers_address_and_vat_number_are_printed(app, rep_client, rep, deal, monkeypatch):
+    """What an EU invoice must say of its issuer: address and VAT number, from the environment."""
+    from crm.config import from_environment
+
+    monkeypatch.setenv("FILON_COMPANY_ADDRESS", " 1 Cloud Street ; 69001 Lyon;;France ")
+    monkeypatch.setenv("FILON_COMPANY_VAT_NUMBER", " FR12345678901 ")
+    settings = from_environment(Path(app.instance_path), {"SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert settings["FILON_COMPANY_ADDRESS"] == ("1 Cloud Street", "69001 Lyon", "France")
+    assert settings["FILON_COMPANY_VAT_NUMBER"] == "FR12345678901"
+    quote_id = new_quote(app, deal, rep.id)
+    # Unset, nothing is printed for them.
+    page = rep_client.get(f"/quotes/{quote_id}/print").get_data(as_text=True)
+    assert "doc-seller-address" not in page and "VAT number" not in page
+    app.config.update(FILON_COMPANY_ADDRESS=settings["FILON_COMPANY_ADDRESS"],
+                      FILON_COMPANY_VAT_NUMBER=settings["FILON_COMPANY_VAT_NUMBER"])
+    page = rep_client.get(f"/quotes/{quote_id}/print").get_data(as_text=True)
+    assert '<p class="doc-seller-address">1 Cloud Street<br>69001 Lyon<br>France</p>' in page
+    assert "VAT number: FR12345678901" in page
+    content = pdf_text(rep_client.get(f"/quotes/{quote_id}.pdf?lang=fr").data)
+    assert "1 Cloud Street" in content and "N° de TVA : FR12345678901" in content
