@@ -141,3 +141,13 @@ def wait_until(page, expression: str, timeout_ms: int = 10_000) -> None:
             return
         page.wait_for_timeout(50)
     raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+
+
+def settled(page) -> None:
+    """htmx has finished: no request in flight, no swap or settle under way, no element still
+    marked as just added. htmx wires swapped-in links and forms, and focuses an [autofocus]
+    field, in that last settle step: typing or clicking before it can land in the wrong field
+    (the focus moves mid-typing) or on a control that does nothing yet."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping, .htmx-added")).to_have_count(0)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from crm.activities import services
 from crm.extensions import db
 from crm.models import Lead, User
-from tests.browser.conftest import SCREENS, sign_in, wait_until
+from tests.browser.conftest import SCREENS, settled, sign_in, wait_until
 from tests.conftest import stored
 from tests.factories import make_account, make_contact, make_lead
 
@@ -32,11 +32,6 @@ def let_the_page_check_finish(page):
     wait_until(page, "window.__axeRun !== undefined")
     page.evaluate("window.__axeRun.then(() => true)")
 
-
-def settled(page):
-    """htmx has finished: during its settle step the new form wears the old one's classes, .htmx-request
-    included, and the fixture's closing accessibility check would see a dimmed button."""
-    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
 
 
 def no_sideways_scroll(page):

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from crm.extensions import db
 from crm.models import Opportunity, OpportunityStageHistory, Pipeline, Stage
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import settled, sign_in
 from tests.factories import make_opportunity
 
 pytestmark = pytest.mark.browser
@@ -66,6 +66,7 @@ def test_a_second_pipeline_with_its_own_stages(page, screen, app, admin):
     editing = page.locator(f"#stage-{qualification.id}")
     expect(editing).to_have_class("editing")
     expect(editing.get_by_label("Name")).to_be_focused()  # keyboard users land in the form
+    settled(page)  # (htmx focuses Name again as it settles: typing before can land there)
     editing.get_by_role("spinbutton", name="Probability (%)").fill("15")
     editing.get_by_role("checkbox", name="Probability (%)").check()
     editing.get_by_role("checkbox", name="Lead source").check()

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import settled, sign_in
 from tests.factories import make_account
 
 pytestmark = pytest.mark.browser
@@ -32,10 +32,6 @@ def no_page_scroll(page, screen):
     if screen == "phone":
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
-
-def settled(page):
-    """htmx has finished swapping (and so has wired the new form's hx-post)."""
-    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
 
 
 def line_row(page, name: str):

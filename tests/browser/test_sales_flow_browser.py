@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from crm.extensions import db
-from tests.browser.conftest import SCREENS, check_accessibility, sign_in
+from tests.browser.conftest import SCREENS, check_accessibility, settled, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +37,6 @@ def pdf_text(page, url: str) -> str:
     assert response.body().startswith(b"%PDF")
     return plain("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages))
 
-
-def settled(page):
-    """htmx wires swapped-in links and forms once the swap settles: click only then."""
-    expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping, .htmx-added")).to_have_count(0)
 
 
 def no_sideways_scroll(page, screen):
