@@ -38,7 +38,10 @@ def database_file(app) -> Path:
 def seed(app, leads: int = 3) -> list[int]:
     with app.app_context():
         owner = make_user(email="owner@example.com", name="Olga Owner")
-        ids = [make_lead(owner, last_name=f"Kept {n}").id for n in range(leads)]
+        # Company and email of our own: the factory's default ones carry a session-wide counter,
+        # whose digits a search for "kept 1" would also find (it matches each word anywhere).
+        ids = [make_lead(owner, last_name=f"Kept {n}", company="Acme Tools", email=f"kept{n}@example.org").id
+               for n in range(leads)]
         db.session.remove()
         db.engine.dispose()
     return ids
